@@ -54,7 +54,7 @@ def _component_ids(components: list[Component], base: str) -> Iterator[tuple[str
         yield from _component_ids(c.children, f"{p}.children")
 
 
-def check(spec: InstrumentSpec) -> Iterator[Finding]:  # noqa: C901 - one list of checks
+def check(spec: InstrumentSpec) -> Iterator[Finding]:
     """Yield every cross-reference problem in ``spec``."""
     if not INSTRUMENT_ID.match(spec.id):
         yield ("id", f"instrument id {spec.id!r} is not a lower-case identifier",
@@ -84,9 +84,9 @@ def check(spec: InstrumentSpec) -> Iterator[Finding]:  # noqa: C901 - one list o
                 yield (where, f"answer code {o.code!r} has no Vietnamese label", "add a 'vi' label.")
         if sc.satisfied is not None:
             valid = set(sc.codes)
-            for c in sc.satisfied.codes:
-                if c not in valid:
-                    yield (f"{p}.satisfied.codes", f"satisfied code {c!r} is not a code of scale "
+            for sat_code in sc.satisfied.codes:
+                if sat_code not in valid:
+                    yield (f"{p}.satisfied.codes", f"satisfied code {sat_code!r} is not a code of scale "
                            f"{name!r} (codes: {sc.codes})",
                            "list only codes of the scale's options.")
 
@@ -178,9 +178,9 @@ def check(spec: InstrumentSpec) -> Iterator[Finding]:  # noqa: C901 - one list o
                        "filter on a single-choice question (L, !, G, Y).")
                 continue
             valid = set(scales[fscale].codes) if fscale in scales else set()
-            for c in f.in_:
-                if valid and c not in valid:
-                    yield (f"{fp}.in", f"filter code {c!r} is not a code of question "
+            for fcode in f.in_:
+                if valid and fcode not in valid:
+                    yield (f"{fp}.in", f"filter code {fcode!r} is not a code of question "
                            f"{f.question} (codes: {sorted(valid, key=str)})", "use the scale's codes.")
             fq_group = next(gg.code for gg in spec.groups for qq in gg.questions if qq.code == f.question)
             if order[fq_group] > gi:
@@ -294,12 +294,12 @@ def _score_fits(
 ) -> Iterator[Finding]:
     valid: set[Code] = set(sc.codes)
     if sf.method == "indicator":
-        codes = sf.codes if sf.codes is not None else (sc.satisfied.codes if sc.satisfied else None)
-        if codes is None:
+        # without its own 'codes' the score counts the scale's satisfied codes (checked there)
+        if sf.codes is None and sc.satisfied is None:
             yield (path, f"score {name!r} counts the satisfied codes, but scale {scale_name!r} "
                    "declares none", f"add 'satisfied:' to scale {scale_name} or 'codes:' here.")
-        else:
-            for c in codes:
+        elif sf.codes is not None:
+            for c in sf.codes:
                 if c not in valid:
                     yield (path, f"score {name!r} counts code {c!r}, which scale {scale_name!r} "
                            "does not have", "list only codes of the scale.")
