@@ -269,6 +269,25 @@ class Design(_Strict):
     profile: list[str] = Field(default_factory=list)
 
 
+CheckRule = Literal["out_of_scale", "duplicate_respondent", "incomplete", "straightlining",
+                    "speeder", "item_nonresponse", "filter_breach"]
+DEFAULT_EXCLUDE: tuple[CheckRule, ...] = ("duplicate_respondent", "incomplete")
+
+
+class Checks(_Strict):
+    """Data-quality rules for this instrument's responses (see :mod:`cchc_survey.checks`).
+
+    ``exclude`` lists the rules whose flagged rows are excluded from analysis: an explicit
+    decision recorded with its reason, never a silent drop.
+    """
+
+    speeder_seconds: float | None = None
+    speeder_fraction_of_median: float = 0.3
+    straightline_min_items: int = 4
+    item_nonresponse_max: float = 0.5
+    exclude: list[CheckRule] = Field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+
+
 class InstrumentSpec(_Strict):
     """The file's content, as parsed (before cross-reference checks)."""
 
@@ -281,6 +300,7 @@ class InstrumentSpec(_Strict):
     scales: dict[str, Scale]
     groups: list[Group]
     design: Design = Field(default_factory=Design)
+    checks: Checks = Field(default_factory=Checks)
 
 
 @dataclass(frozen=True)

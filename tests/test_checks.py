@@ -1,0 +1,132 @@
+"""Data-quality checks: each rule flags exactly the planted cases; the books always balance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cchc_survey import QUESTIONNAIRES
+from cchc_survey.checks import ChecksError, clean, run_checks
+from cchc_survey.generate import DemoDesign, generate
+from cchc_survey.instrument import load_instrument
+
+INST = load_instrument(QUESTIONNAIRES / "sipas_one_stop.yaml")
+
+
+def _frame(n: int = 300, seed: int = 7) -> pd.DataFrame:
+    """A tidy-shaped frame built straight from the generator's truth (codes as text, "" -> NA)."""
+    demo = generate(INST, DemoDesign(n=n, seed=seed))
+    e = demo.export
+    out = pd.DataFrame({
+        "response_id": pd.array(e["id"].astype(int), dtype="Int64"),
+        "complete": (e["submitdate"] != "").to_numpy(),
+        "lastpage": pd.array(e["lastpage"].astype(int), dtype="Int64"),
+        "startdate": pd.to_datetime(e["startdate"]),
+        "datestamp": pd.to_datetime(e["datestamp"]),
+        "token_hash": pd.array([pd.NA] * n, dtype="string"),
+    })
+    for it in INST.items:
+        col = e[it.column].replace("", pd.NA).astype("string")
+        scale = INST.scale_of(it)
+        if scale is not None and scale.missing:
+            col = col.mask(col.isin([str(c) for c in scale.missing_codes]))
+        out[it.id] = col
+    return out
+
+
+@pytest.fixture()
+def frame() -> pd.DataFrame:
+    return _frame()
+
+
+def test_clean_generated_data_has_no_errors(frame: pd.DataFrame) -> None:
+    flags = run_checks(frame, INST)
+    assert set(flags.columns) == {"rule", "row", "response_id", "column", "value", "severity"}
+    assert not (flags["severity"] == "error").any(), flags[flags["severity"] == "error"]
+    inc = flags[flags["rule"] == "incomplete"]
+    assert sorted(inc["response_id"]) == sorted(frame.loc[~frame["complete"], "response_id"])
+
+
+def test_each_rule_flags_exactly_the_planted_rows(frame: pd.DataFrame) -> None:
+    f = frame.copy()
+    complete = f.index[f["complete"]]
+    r_scale, r_dup, r_line, r_fast, r_nonresp, r_filter = (int(x) for x in complete[:6])
+    f.loc[r_scale, "tc_c2"] = "7"
+    f.loc[r_dup, "token_hash"] = "abc"
+    f.loc[r_line, "token_hash"] = "abc"  # same respondent twice: the second copy is flagged
+    cc = [c for c in f.columns if c.startswith("cc_c")]
+    f.loc[f.index[f["complete"]][10], cc] = "2"  # a straight-liner
+    r_line2 = int(f.index[f["complete"]][10])
+    f.loc[r_fast, "datestamp"] = f.loc[r_fast, "startdate"] + pd.Timedelta(seconds=5)
+    subst = [it.id for it in INST.items if it.role == "item" and it.kind == "answer"
+             and it.type not in {"M", "S", "T"}]
+    f.loc[r_nonresp, subst] = pd.NA
+    f.loc[r_filter, "cophananh"] = "N"
+    f.loc[r_filter, "pa_c1"] = "5"
+    flags = run_checks(f, INST)
+
+    def rows(rule: str) -> set[int]:
+        return set(flags.loc[flags["rule"] == rule, "row"].astype(int))
+
+    assert rows("out_of_scale") == {r_scale}
+    assert flags.loc[flags["rule"] == "out_of_scale", ["column", "value"]].values.tolist() == [["tc_c2", "7"]]
+    assert rows("duplicate_respondent") == {max(r_dup, r_line)}
+    assert r_line2 in rows("straightlining")
+    assert r_fast in rows("speeder")
+    assert r_nonresp in rows("item_nonresponse")
+    fb = flags[flags["rule"] == "filter_breach"]
+    assert set(fb["row"].astype(int)) == {r_filter}
+    assert set(fb["column"]) >= {"pa_c1"}
+
+
+def test_duplicate_response_ids_keep_the_first_copy(frame: pd.DataFrame) -> None:
+    f = pd.concat([frame, frame.iloc[[3, 4]]], ignore_index=True)
+    res = clean(f, INST)
+    dup = res.flags[res.flags["rule"] == "duplicate_respondent"]
+    assert sorted(dup["row"].astype(int)) == [len(frame), len(frame) + 1]
+    assert res.n_in == res.n_kept + res.n_excluded
+    assert set(res.excluded["row"]) >= {len(frame), len(frame) + 1}
+
+
+def test_clean_excludes_only_declared_rules_and_records_reasons(frame: pd.DataFrame) -> None:
+    res = clean(frame, INST)
+    assert INST.spec.checks.exclude == ["duplicate_respondent", "incomplete"]
+    n_incomplete = int((~frame["complete"]).sum())
+    assert res.n_excluded == n_incomplete
+    assert res.n_in == len(frame) == res.n_kept + res.n_excluded
+    assert (res.excluded["reason_vi"] == "Phiếu chưa hoàn thành").all()
+    summ = res.summary.set_index("rule")
+    assert summ.loc["incomplete", "rows_excluded"] == n_incomplete
+    assert not summ.loc["speeder", "excludes"]
+    # an explicit decision to exclude speeders too
+    res2 = clean(frame, INST, exclude=["incomplete", "speeder"])
+    assert res2.n_excluded == n_incomplete + int(summ.loc["speeder", "rows_flagged"])
+
+
+def test_unknown_rule_is_an_error(frame: pd.DataFrame) -> None:
+    with pytest.raises(ChecksError, match="unknown rule"):
+        clean(frame, INST, exclude=["bogus"])
+
+
+def test_missing_response_id_is_a_clear_error(frame: pd.DataFrame) -> None:
+    with pytest.raises(ChecksError, match="response_id"):
+        run_checks(frame.drop(columns="response_id"), INST)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000), n=st.integers(5, 80),
+       rules=st.lists(st.sampled_from(["incomplete", "speeder", "straightlining", "item_nonresponse",
+                                       "filter_breach", "duplicate_respondent", "out_of_scale"]),
+                      unique=True))
+def test_rows_are_conserved(seed: int, n: int, rules: list[str]) -> None:
+    f = _frame(n=n, seed=seed)
+    rng = np.random.default_rng(seed)
+    if n > 4:  # plant duplicates
+        f = pd.concat([f, f.iloc[rng.integers(0, n, 3)]], ignore_index=True)
+    res = clean(f, INST, exclude=rules)
+    assert res.n_in == len(f) == res.n_kept + res.n_excluded
+    assert len(res.kept) == res.n_kept
+    assert res.excluded["row"].is_unique
