@@ -181,6 +181,12 @@ class Column:
     texts: dict[str, str]
     scale_id: int | None = 0
 
+    def heading(self, question: CodebookQuestion, lang: str) -> str:
+        """LimeSurvey's ``full`` export heading: ``Question text [Sub-question text]``
+        (``[Khác]`` / ``[Other]`` for the other text), the question text alone otherwise."""
+        qtext = _pick(question.texts, lang)
+        return f"{qtext} [{_pick(self.texts, lang)}]" if self.subquestion else qtext
+
 
 @dataclass(frozen=True)
 class Codebook:
@@ -300,6 +306,8 @@ class Codebook:
                 row[f"text_{lang}"] = c.texts.get(lang, "")
             for lang in self.languages:
                 row[f"question_text_{lang}"] = q.texts.get(lang, "")
+            for lang in self.languages:
+                row[f"heading_{lang}"] = c.heading(q, lang)
             row.update({
                 "mandatory": q.is_mandatory and c.kind == "answer", "hidden": q.hidden,
                 "relevance": q.relevance, "group_relevance": grel.get(q.group, "1"),
@@ -308,7 +316,8 @@ class Codebook:
             rows.append(row)
         cols = ["column", "underscore", "sgqa", "item_id", "question", "subquestion", "kind",
                 "type", "group", "position", *(f"text_{x}" for x in self.languages),
-                *(f"question_text_{x}" for x in self.languages), "mandatory", "hidden",
+                *(f"question_text_{x}" for x in self.languages),
+                *(f"heading_{x}" for x in self.languages), "mandatory", "hidden",
                 "relevance", "group_relevance", "scale", "n_codes"]
         return pd.DataFrame(rows, columns=cols)
 
@@ -398,7 +407,7 @@ def _question_columns(
         for sy in q.subquestions_of_scale(0):
             for sx in q.subquestions_of_scale(1):
                 sub = f"{sy.code}_{sx.code}"
-                texts = {lg: f"{_pick(sy.texts, lg)} [{_pick(sx.texts, lg)}]" for lg in langs}
+                texts = {lg: f"{_pick(sy.texts, lg)}][{_pick(sx.texts, lg)}" for lg in langs}
                 out.append(col(sub, sub, "answer", texts, default_item_id(q.code, sub), None))
     elif t == "1":
         for sq in q.subquestions_of_scale(0):
@@ -408,7 +417,7 @@ def _question_columns(
                                default_item_id(q.code, f"{sq.code}_{scale}"), scale))
     elif t == "R":
         for i in range(1, len(q.answers_of_scale(0)) + 1):
-            texts = {lg: f"{_pick(q.texts, lg)} [{i}]" for lg in langs}
+            texts = {lg: str(i) for lg in langs}
             out.append(col(str(i), str(i), "answer", texts, default_item_id(q.code, str(i))))
     else:
         out.append(col("", "", "answer", dict(q.texts), qitem))
@@ -419,8 +428,7 @@ def _question_columns(
             out.append(col("filecount", "filecount", "filecount", dict(q.texts),
                            f"{qitem}_filecount", None, "_filecount"))
     if q.other and t in OTHER_TYPES:
-        texts = {lg: f"{_pick(q.texts, lg)} [{OTHER_LABEL.get(lg, OTHER_LABEL['en'])}]"
-                 for lg in langs}
+        texts = {lg: OTHER_LABEL.get(lg, OTHER_LABEL["en"]) for lg in langs}
         out.append(col("other", "other", "other", texts, f"{qitem}_other", None))
     return out
 
