@@ -1,0 +1,680 @@
+"""Export columns -> item columns, typed by the instrument (or by a survey's codebook).
+
+Any LimeSurvey export, read by :mod:`cchc_survey.limesurvey.exports` into a faithful raw frame,
+becomes the same tidy frame here:
+
+* one row per response; meta columns ``response_id`` (Int64), ``submitdate``, ``startdate``,
+  ``datestamp`` (datetime64), ``lastpage`` (Int64), ``startlanguage`` (string), ``complete``
+  (bool), ``token_hash`` (string pseudonym, NA when no token);
+* then one column per item id, in questionnaire order, typed from the instrument:
+
+  - choice items (F, L, !) whose codes are all integers -> ``Int64``;
+  - choices coded by text (G ``F``/``M``, Y ``Y``/``N``, list codes like ``U01``) and lists with an
+    "other" option -> pandas ``string`` holding the code (``-oth-`` stays ``-oth-``; its text is in
+    ``<item>_other``). Codes are kept as codes; :func:`label_frame` gives labels;
+  - multiple choice (M) sub-items -> ``boolean``: True selected, False shown but not selected,
+    NA not shown (known from a NULL in formats that keep it, and in every format from the
+    response's ``lastpage`` when the response is incomplete and the question's page comes later);
+  - N -> ``Float64``; S, T and other texts -> ``string`` (NFC, line breaks ``\\n``, no surrounding
+    blanks, "" -> NA); D -> ``datetime64``.
+
+* codes the instrument marks "don't know / not applicable" become NA and are listed in
+  ``reasons`` (response_id, item, code, reason);
+* everything that does not fit (unknown columns, missing items, codes outside the scale,
+  malformed dates, duplicate ids) is one row of ``failures`` (column, check, value, row,
+  severity, message); rows that cannot be kept are in ``rejected`` with a reason, and
+  ``n_in == n_out + len(rejected)`` always.
+
+Why line breaks and surrounding blanks are normalised: CSV exports turn ``\\r\\n`` into ``\\n``
+and VV exports trim values (README behaviours 13 and 27); normalising makes every format give
+the same frame. The SPSS ``.dat`` file also replaces line breaks by spaces, which cannot be
+undone (its lineage says so).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from .errors import InputFileError, Problem
+from .limesurvey.exports.base import RawExport
+from .limesurvey.exports.layout import (
+    GENDER_LABELS,
+    META_COLUMNS,
+    NA_LABEL,
+    OTHER_LABEL,
+    PERSONAL_FIELDS,
+    SYSTEM_FIELDS,
+    YES_NO_LABELS,
+    ColumnSpec,
+    Layout,
+    abbreviate,
+    layout_from_instrument,
+    norm_name,
+)
+from .pseudonym import load_secret, pseudonymise_series
+
+OnError = Literal["raise", "warn"]
+FAILURE_COLUMNS = ["column", "check", "value", "row", "severity", "message"]
+REASON_COLUMNS = ["response_id", "item", "code", "reason"]
+REJECTED_COLUMNS = ["row", "response_id", "reason"]
+
+_NUMERIC_CODING = {"G": {"1": "F", "2": "M"}, "Y": {"1": "Y", "2": "N"},
+                   "M": {"1": "Y", "0": "", "": ""}}
+_STATA_CODING = {"G": {"0": "F", "1": "M"}, "Y": {"1": "Y", "2": "N"}}
+_TEXT_TYPES = frozenset({"S", "T", "U", "Q", "K", ";", ":"})
+_CHOICE_TYPES = frozenset({"F", "L", "!", "O", "5", "A", "B", "C", "E", "H", "1"})
+
+
+class ExportValidationError(InputFileError):
+    """An export was read, but some values or columns do not fit the instrument.
+
+    ``result`` holds the whole :class:`TidyResult` (nothing is lost): inspect
+    ``result.failures``, or read again with ``on_error="warn"`` to keep going.
+    """
+
+    def __init__(self, problems: list[Problem], summary: str, result: TidyResult) -> None:
+        super().__init__(problems, summary)
+        self.result = result
+
+
+class ExportValidationWarning(UserWarning):
+    """Columns or values that do not fit the instrument, kept going (see ``failures``)."""
+
+
+@dataclass
+class TidyResult:
+    """One export, tidy. See the module docstring for the frame's columns and types."""
+
+    frame: pd.DataFrame
+    reasons: pd.DataFrame
+    failures: pd.DataFrame
+    lineage: dict[str, Any]
+    n_in: int
+    n_out: int
+    rejected: pd.DataFrame
+    layout: Layout = field(repr=False)
+
+    @property
+    def items(self) -> list[str]:
+        """The item columns, in questionnaire order."""
+        return self.layout.item_ids
+
+
+# --------------------------------------------------------------------------------------------
+# column mapping
+# --------------------------------------------------------------------------------------------
+Target = tuple[str, str]  # ("meta", field) | ("item", item_id)
+
+
+def _name_table(layout: Layout) -> dict[str, list[Target]]:
+    table: dict[str, list[Target]] = {}
+
+    def add(name: str, target: Target) -> None:
+        key = norm_name(name)
+        if key and target not in table.setdefault(key, []):
+            table[key].append(target)
+
+    for fname, vi, en in SYSTEM_FIELDS:
+        for n in (fname, vi, en, vi.replace(" ", "_"), en.replace(" ", "_"),
+                  abbreviate(vi), abbreviate(en)):
+            add(n, ("meta", fname))
+    for fname in PERSONAL_FIELDS:
+        add(fname, ("meta", fname))
+    for spec in layout.columns:
+        for n in spec.names(layout.languages):
+            add(n, ("item", spec.item_id))
+        if spec.sgqa and spec.kind == "other":
+            add(spec.sgqa, ("item", spec.item_id))
+    return table
+
+
+_CODETEXT = re.compile(r"^(?P<code>[^\s.]+)\. ")
+
+
+def map_columns(columns: list[str], layout: Layout) -> tuple[list[Target | None], list[str]]:
+    """Match export column names to meta fields and items.
+
+    Names are tried as written (NFC, single spaces), then as the ``codetext`` heading's code
+    (``TC[A1]. text``). A name that several columns share (abbreviated headings) is given to
+    the candidates in questionnaire order.
+
+    Returns:
+        ``(targets, unknown)``: one target per column (None when unknown) and the unknown names.
+    """
+    table = _name_table(layout)
+    used: set[Target] = set()
+    out: list[Target | None] = []
+    unknown: list[str] = []
+    for col in columns:
+        key = norm_name(col)
+        cands = table.get(key)
+        if not cands:
+            m = _CODETEXT.match(col)
+            cands = table.get(norm_name(m.group("code"))) if m else None
+        free = [t for t in (cands or []) if t not in used]
+        if free:
+            used.add(free[0])
+            out.append(free[0])
+        else:
+            out.append(None)
+            unknown.append(col)
+    return out, unknown
+
+
+# --------------------------------------------------------------------------------------------
+# value decoding
+# --------------------------------------------------------------------------------------------
+def _as_text(s: pd.Series) -> pd.Series:
+    """Object column -> pandas string; ``None`` stays NA (NULL)."""
+    return s.astype("string")
+
+
+def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout) -> str:
+    """Decide how answers are coded when the reader could not tell."""
+    if raw.coding != "codes":
+        return raw.coding
+    n_codes = n_labels = 0
+    numeric_hint = 0
+    for spec in layout.columns:
+        s = cols.get(spec.item_id)
+        if s is None or spec.kind != "answer":
+            continue
+        v = s.dropna().str.strip()
+        v = v[v != ""]
+        if not len(v):
+            continue
+        if spec.qtype in ("G", "Y"):
+            fixed = GENDER_LABELS if spec.qtype == "G" else YES_NO_LABELS
+            n_codes += int(v.isin(list(fixed["vi"])).sum())
+            n_labels += int(v.isin([*fixed["vi"].values(), *fixed["en"].values(), NA_LABEL]).sum())
+            numeric_hint += int(v.isin(["0", "1", "2"]).sum())
+        elif spec.qtype == "M":
+            n_codes += int((v == "Y").sum())
+            numeric_hint += int(v.isin(["0", "1"]).sum())
+            n_labels += int(v.isin(["Có", "Không", "Yes", "No", NA_LABEL]).sum())
+        elif spec.codes:
+            labs = [lab for lang in spec.labels.values() for lab in lang.values()]
+            n_codes += int(v.isin(list(spec.codes)).sum())
+            n_labels += int(v.isin([*labs, *OTHER_LABEL.values()]).sum())
+    if numeric_hint > n_codes and numeric_hint >= n_labels:
+        return "numeric"
+    return "labels" if n_labels > n_codes else "codes"
+
+
+def _label_maps(spec: ColumnSpec, langs: list[str]) -> dict[str, str | None]:
+    """Answer label -> code (``None`` for "N/A") for a ``long`` export."""
+    m: dict[str, str | None] = {NA_LABEL: None}
+    for lang in reversed(langs):
+        if spec.qtype == "G":
+            m.update({v: k for k, v in GENDER_LABELS.get(lang, {}).items()})
+        elif spec.qtype == "Y":
+            m.update({v: k for k, v in YES_NO_LABELS.get(lang, {}).items()})
+        elif spec.qtype == "M":
+            yn = YES_NO_LABELS.get(lang, {})
+            m.update({yn.get("Y", "Yes"): "Y", yn.get("N", "No"): ""})
+        else:
+            m.update({v: k for k, v in spec.labels.get(lang, {}).items()})
+            if spec.has_other:
+                m[OTHER_LABEL.get(lang, "Other")] = "-oth-"
+    m[""] = ""
+    return m
+
+
+_INT_FLOAT = re.compile(r"^(-?\d+)\.0*$")
+
+
+def _decode(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str]) -> pd.Series:
+    """Raw values -> LimeSurvey codes (text; NA = NULL)."""
+    if spec.kind != "answer" or spec.qtype in _TEXT_TYPES or spec.qtype in ("N", "D"):
+        return s
+    v = s.str.strip()
+    if coding == "labels":
+        mapping = _label_maps(spec, langs)
+        known = v.isin(list(mapping))
+        mapped = v.map(lambda x: mapping.get(x, x) if isinstance(x, str) else x)
+        return mapped.astype("string").where(known | v.isna(), v)
+    v = v.str.replace(_INT_FLOAT, r"\1", regex=True)
+    table = (_NUMERIC_CODING if coding == "numeric" else
+             _STATA_CODING if coding == "stata" else {}).get(spec.qtype)
+    if table:
+        return v.map(lambda x: table.get(x, x) if isinstance(x, str) else x).astype("string")
+    return v
+
+
+def _clean_text(s: pd.Series) -> pd.Series:
+    t = s.str.replace("\r\n", "\n", regex=False).str.replace("\r", "\n", regex=False)
+    t = t.str.normalize("NFC").str.strip()
+    return t.mask(t == "")
+
+
+_DATE_FORMATS = {
+    "iso": ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+    "dmy": ["%d-%m-%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d-%m-%Y"],
+}
+
+
+def parse_dates(s: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
+    """Parse a date column. Returns ``(datetime64 values, mask of unparseable non-empty cells)``.
+
+    ``iso``: ``YYYY-MM-DD HH:MM:SS`` (CSV, JSON, xlsx, R, VV); ``dmy``: ``DD-MM-YYYY HH:MM:SS``
+    (SPSS ``.dat``) and ``DD/MM/YYYY HH:MM`` (Excel on a Vietnamese Windows); ``stata_ms``:
+    milliseconds since 1960-01-01 (Stata ``%tc``).
+    """
+    t = s.astype("string").str.strip()
+    empty = t.isna() | (t == "")
+    if style == "stata_ms":
+        ms = pd.to_numeric(t.mask(empty), errors="coerce")
+        out = pd.Timestamp("1960-01-01") + pd.to_timedelta(ms, unit="ms")
+        out = pd.Series(out, index=s.index).astype("datetime64[ns]")
+        return out, ~empty & out.isna()
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    todo = ~empty
+    for fmt in _DATE_FORMATS["iso"] + _DATE_FORMATS["dmy"]:
+        if not todo.any():
+            break
+        got = pd.to_datetime(t[todo], format=fmt, errors="coerce")
+        ok = got.notna()
+        out.loc[ok[ok].index] = got[ok].astype("datetime64[ns]")
+        todo = todo & out.isna()
+    return out, todo
+
+
+# --------------------------------------------------------------------------------------------
+# the tidy frame
+# --------------------------------------------------------------------------------------------
+class _Collector:
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, column: str, check: str, value: Any, row: Any, severity: str,
+            message: str) -> None:
+        self.rows.append({"column": column, "check": check, "value": value, "row": row,
+                          "severity": severity, "message": message})
+
+    def add_many(self, column: str, check: str, values: pd.Series, rows: pd.Series,
+                 severity: str, message: str) -> None:
+        for v, r in zip(values.tolist(), rows.tolist(), strict=True):
+            self.add(column, check, v, r, severity, message)
+
+    def frame(self) -> pd.DataFrame:
+        f = pd.DataFrame(self.rows, columns=FAILURE_COLUMNS)
+        return f.astype({"column": "string", "check": "string", "severity": "string",
+                         "message": "string"})
+
+
+def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
+             secret_key: bytes | None = None) -> TidyResult:
+    """Map, decode and type a raw export (see the module docstring).
+
+    Args:
+        raw: the reader's output.
+        layout: the survey's columns (from an instrument or a codebook).
+        on_error: ``raise`` an :class:`ExportValidationError` when a failure of severity
+            ``error`` was found (the result is attached to it), or ``warn`` and return.
+        secret_key: the pseudonymisation key (default: the local secret file).
+    """
+    fail = _Collector()
+    targets, _unknown = map_columns(raw.columns, layout)
+    n_in = raw.n_records
+    lines = pd.Series(raw.lines, index=raw.data.index)
+    meta: dict[str, pd.Series] = {}
+    items: dict[str, pd.Series] = {}
+    for pos, (col, tgt) in enumerate(zip(raw.columns, targets, strict=True)):
+        if tgt is None:
+            fail.add(col, "known_column", None, None, "warning",
+                     f"column {col!r} is not in {layout.source} {layout.source_id!r}; ignored. "
+                     "Check that the export is of this survey, or pass its .lss.")
+            continue
+        kind, name = tgt
+        s = _as_text(raw.data[pos])
+        (meta if kind == "meta" else items)[name] = s
+
+    item_ids = layout.item_ids
+    matched = [i for i in item_ids if i in items]
+    if "id" not in meta:
+        raise InputFileError([Problem(raw.path, "header", "no response id column (id, "
+                                      "'ID trả lời', 'Response ID') was found",
+                                      "export again with the response id column selected.",
+                                      line=1)], summary=f"cannot read {Path(raw.path).name}")
+    if item_ids and len(matched) < max(1, len(item_ids) // 2):
+        cols_seen = [c for c, t in zip(raw.columns, targets, strict=True) if t is None][:8]
+        raise InputFileError([Problem(
+            raw.path, "header",
+            f"only {len(matched)} of {len(item_ids)} items of {layout.source} "
+            f"{layout.source_id!r} were found; unknown columns include {cols_seen}",
+            "this export is of another survey: pass that survey's .lss (lss=...) or the "
+            "instrument it was built from.", line=1)],
+            summary=f"{Path(raw.path).name} does not match {layout.source} {layout.source_id}")
+    for iid in item_ids:
+        if iid not in items:
+            fail.add(iid, "item_present", None, None, "warning",
+                     f"item {iid!r} ({layout.spec(iid).code_heading}) has no column in the "
+                     "export; it is all missing. Export all columns.")
+
+    # --- rows: response id ----------------------------------------------------------------
+    rid_text = meta["id"].str.strip()
+    rid = pd.to_numeric(rid_text.str.replace(_INT_FLOAT, r"\1", regex=True), errors="coerce")
+    bad_id = rid.isna() | (rid != rid.round())
+    rejected: list[dict[str, Any]] = [
+        {"row": r["line"], "response_id": pd.NA, "reason": r["reason"]} for r in raw.rejected]
+    for ln, v in zip(lines[bad_id].tolist(), rid_text[bad_id].tolist(), strict=True):
+        rejected.append({"row": ln, "response_id": pd.NA,
+                         "reason": f"response id {v!r} is missing or not a whole number"})
+    keep = ~bad_id
+    rid_int = rid.where(keep).astype("Int64")
+    dup = rid_int.duplicated(keep="first") & keep
+    if dup.any():
+        firsts = lines[keep & ~dup].groupby(rid_int[keep & ~dup]).first()
+        for ln, dv in zip(lines[dup].tolist(), rid_int[dup].tolist(), strict=True):
+            first = int(firsts.loc[dv])
+            rejected.append({"row": ln, "response_id": dv,
+                             "reason": f"response id {dv} repeats the one on row {first}"})
+            fail.add("id", "unique_response_id", dv, ln, "error",
+                     f"response id {dv} appears on rows {first} and {ln}; the later row was "
+                     "set aside (see rejected). Export again, or de-duplicate knowingly.")
+        keep = keep & ~dup
+    for r in raw.rejected:
+        fail.add("*", "record_readable", None, r["line"], "error", str(r["reason"]))
+
+    idx = keep[keep].index
+    rows = lines.loc[idx].reset_index(drop=True)
+
+    def sub(s: pd.Series) -> pd.Series:
+        return s.loc[idx].reset_index(drop=True)
+
+    out: dict[str, pd.Series] = {"response_id": sub(rid_int)}
+    date_style = raw.date_style
+    for fname in ("submitdate", "startdate", "datestamp"):
+        if fname in meta:
+            vals, bad = parse_dates(sub(meta[fname]), date_style)
+            if bad.any():
+                fail.add_many(fname, "date_format", sub(meta[fname])[bad], rows[bad], "error",
+                              f"{fname}: not a date LimeSurvey writes (YYYY-MM-DD HH:MM:SS)")
+            out[fname] = vals
+        else:
+            out[fname] = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
+    if "lastpage" in meta:
+        lp_text = sub(meta["lastpage"]).str.strip()
+        lp = pd.to_numeric(lp_text.str.replace(_INT_FLOAT, r"\1", regex=True).mask(lp_text == ""),
+                           errors="coerce")
+        badlp = lp.isna() & lp_text.notna() & (lp_text != "")
+        if badlp.any():
+            fail.add_many("lastpage", "integer", lp_text[badlp], rows[badlp], "error",
+                          "lastpage is not a whole number")
+        out["lastpage"] = lp.astype("Float64").round().astype("Int64")
+    else:
+        out["lastpage"] = pd.Series(pd.NA, index=rows.index, dtype="Int64")
+    lang = sub(meta["startlanguage"]).str.strip() if "startlanguage" in meta else None
+    out["startlanguage"] = (lang.mask(lang == "") if lang is not None else
+                            pd.Series(pd.NA, index=rows.index, dtype="string"))
+    out["complete"] = out["submitdate"].notna().astype(bool)
+    if "token" in meta:
+        key = secret_key if secret_key is not None else load_secret()
+        out["token_hash"] = pseudonymise_series(sub(meta["token"]), key)
+    else:
+        out["token_hash"] = pd.Series(pd.NA, index=rows.index, dtype="string")
+
+    # --- items ----------------------------------------------------------------------------
+    coding = _detect_coding(raw, {k: sub(v) for k, v in items.items()}, layout)
+    langs = [raw.language] if raw.language else list(layout.languages)
+    langs += [lg for lg in layout.languages if lg not in langs]
+    lastpage = out["lastpage"]
+    not_reached = (~out["complete"]) & lastpage.notna()
+    reasons: list[pd.DataFrame] = []
+    for spec in layout.columns:
+        n = len(rows)
+        if spec.item_id not in items:
+            out[spec.item_id] = _empty(spec, n)
+            continue
+        s = _decode(sub(items[spec.item_id]), spec, coding, langs)
+        typed, rs = _type_column(s, spec, rows, out["response_id"], fail)
+        if spec.qtype == "M" and spec.kind == "answer":
+            unreached = not_reached & (lastpage.fillna(0) < spec.page)
+            typed = typed.mask(unreached.to_numpy())
+        out[spec.item_id] = typed
+        if rs is not None:
+            reasons.append(rs)
+    frame = pd.DataFrame(out)
+    frame = frame[list(META_COLUMNS) + item_ids]
+    reason_df = (pd.concat(reasons, ignore_index=True) if reasons else
+                 pd.DataFrame(columns=REASON_COLUMNS))
+    reason_df = reason_df.astype({"response_id": "Int64", "item": "string", "code": "string",
+                                  "reason": "string"})
+    rej = pd.DataFrame(rejected, columns=REJECTED_COLUMNS).astype(
+        {"row": "Int64", "response_id": "Int64", "reason": "string"})
+    failures = fail.frame()
+    failures = failures[~((failures["check"] == "known_column") &
+                          failures["column"].isin(["seed"]))].reset_index(drop=True)
+    lineage = {
+        "sources": list(raw.sources or [raw.path]),
+        "sha256": raw.sha256,
+        "format": raw.format,
+        "coding": coding,
+        "encoding": raw.encoding,
+        "layout_source": layout.source,
+        "layout_id": layout.source_id,
+        "layout_version": layout.version,
+        "sid": layout.sid,
+        "text_fidelity": ("line breaks replaced by spaces by the SPSS .dat writer"
+                          if raw.format == "spss_dat" else "full"),
+    }
+    result = TidyResult(frame=frame, reasons=reason_df, failures=failures, lineage=lineage,
+                        n_in=n_in, n_out=len(frame), rejected=rej, layout=layout)
+    if result.n_in != result.n_out + len(result.rejected):  # pragma: no cover - invariant
+        raise RuntimeError("rows in != rows out + rows rejected")
+    _report(result, raw.path, on_error)
+    return result
+
+
+def _empty(spec: ColumnSpec, n: int) -> pd.Series:
+    return pd.Series([pd.NA] * n, dtype=_dtype_of(spec))
+
+
+def _dtype_of(spec: ColumnSpec) -> str:
+    if spec.kind != "answer" or spec.qtype in _TEXT_TYPES:
+        return "string"
+    if spec.qtype == "M":
+        return "boolean"
+    if spec.qtype == "N":
+        return "Float64"
+    if spec.qtype == "D":
+        return "datetime64[ns]"
+    if spec.integer_codes and not spec.has_other:
+        return "Int64"
+    return "string"
+
+
+def _type_column(s: pd.Series, spec: ColumnSpec, rows: pd.Series, rid: pd.Series,
+                 fail: _Collector) -> tuple[pd.Series, pd.DataFrame | None]:
+    name = spec.item_id
+    dtype = _dtype_of(spec)
+    if dtype == "string" and (spec.kind != "answer" or spec.qtype in _TEXT_TYPES):
+        return _clean_text(s).astype("string"), None
+    if spec.qtype == "N":
+        t = s.str.strip()
+        num = pd.to_numeric(t.mask(t == ""), errors="coerce")
+        bad = num.isna() & t.notna() & (t != "")
+        if bad.any():
+            fail.add_many(name, "numeric", t[bad], rows[bad], "error",
+                          f"{spec.code_heading}: not a number")
+        return num.astype("Float64"), None
+    if spec.qtype == "D":
+        vals, bad = parse_dates(s, "iso")
+        if bad.any():
+            vals2, _ = parse_dates(s[bad], "dmy")
+            vals.loc[bad] = vals2
+            bad = bad & vals.isna()
+        if bad.any():
+            fail.add_many(name, "date_format", s[bad], rows[bad], "error",
+                          f"{spec.code_heading}: not a date (YYYY-MM-DD HH:MM:SS)")
+        return vals, None
+    if spec.qtype == "M":
+        t = s.str.strip()
+        bad = t.notna() & ~t.isin(["Y", ""])
+        if bad.any():
+            fail.add_many(name, "code_in_scale", t[bad], rows[bad], "error",
+                          f"{spec.code_heading}: a multiple-choice box holds 'Y' or nothing")
+        return t.map({"Y": True, "": False}).astype("boolean").mask(bad.to_numpy()), None
+    # choice items
+    t = s.str.strip()
+    t = t.mask(t == "")
+    codes = list(spec.codes)
+    if spec.qtype == "G":
+        codes = codes or ["F", "M"]
+    elif spec.qtype == "Y":
+        codes = codes or ["Y", "N"]
+    allowed = [*codes, *spec.missing, *(["-oth-"] if spec.has_other else [])]
+    reasons = None
+    if spec.missing:
+        miss = t.isin(list(spec.missing))
+        if miss.any():
+            reasons = pd.DataFrame({"response_id": rid[miss].to_numpy(), "item": name,
+                                    "code": t[miss].to_numpy(),
+                                    "reason": t[miss].map(dict(spec.missing)).to_numpy()})
+        t = t.mask(miss)
+    if codes:
+        bad = t.notna() & ~t.isin(allowed)
+        if bad.any():
+            fail.add_many(name, "code_in_scale", t[bad], rows[bad], "error",
+                          f"{spec.code_heading}: code not in the scale {codes}")
+            t = t.mask(bad)
+    if dtype == "Int64":
+        return pd.to_numeric(t, errors="coerce").astype("Int64"), reasons
+    return t.astype("string"), reasons
+
+
+def _report(result: TidyResult, path: str, on_error: OnError) -> None:
+    f = result.failures
+    errors = f[f["severity"] == "error"]
+    name = Path(path).name
+    if len(errors) and on_error == "raise":
+        problems = []
+        for r in errors.head(20).to_dict("records"):
+            row = r["row"] if r["row"] is not None and pd.notna(r["row"]) else None
+            problems.append(Problem(
+                path, f"row {row}, column {r['column']}" if row is not None
+                else f"column {r['column']}", f"{r['message']} (value {r['value']!r})",
+                "correct the file or read it with on_error='warn' and check result.failures",
+                line=int(row) if row is not None else None))
+        raise ExportValidationError(
+            problems, f"{name}: {len(errors)} value(s) do not fit "
+            f"{result.layout.source} {result.layout.source_id}", result)
+    warn = f[f["severity"].isin(["warning", "error"])]
+    if len(warn):
+        cols = ", ".join(dict.fromkeys(warn["column"].astype(str).tolist()))
+        warnings.warn(f"{name}: {len(warn)} failure case(s) in columns {cols}; see "
+                      "result.failures", ExportValidationWarning, stacklevel=3)
+
+
+# --------------------------------------------------------------------------------------------
+# public entry points
+# --------------------------------------------------------------------------------------------
+def resolve_layout(instrument: Any = None, *, lss: str | Path | None = None,
+                   codebook: Any = None) -> Layout:
+    """The layout from an instrument, a codebook, or a ``.lss`` file (in that order).
+
+    With an instrument *and* a ``.lss``, the instrument gives items and types and the ``.lss``
+    adds the SGQA names, so VV version 1 files and field-map names can be read.
+    """
+    from .limesurvey.exports.codebook_adapter import layout_from_codebook, merge_sgqa
+
+    if instrument is not None:
+        lay = layout_from_instrument(instrument)
+        if lss is not None or codebook is not None:
+            cb = codebook if codebook is not None else _read_lss(lss)
+            lay = merge_sgqa(lay, layout_from_codebook(cb))
+        return lay
+    if codebook is not None:
+        return layout_from_codebook(codebook)
+    if lss is not None:
+        return layout_from_codebook(_read_lss(lss))
+    raise InputFileError([Problem("(arguments)", "instrument", "neither an instrument nor a "
+                                  ".lss/codebook was given",
+                                  "pass instrument=load_instrument(...) or lss='survey.lss'")],
+                         summary="nothing to map the export's columns to")
+
+
+def _read_lss(path: str | Path | None) -> Any:
+    from .codebook import read_lss
+
+    if path is None:  # pragma: no cover - callers check
+        raise ValueError("no .lss path")
+    return read_lss(path)
+
+
+def read_export(path: str | Path, instrument: Any = None, *, lss: str | Path | None = None,
+                codebook: Any = None, encoding: str | None = None, format: str | None = None,
+                language: str | None = None, on_error: OnError = "raise",
+                secret_key: bytes | None = None) -> TidyResult:
+    """Read any LimeSurvey response export into the tidy frame.
+
+    Args:
+        path: the export (CSV, JSON, xlsx, SPSS ``.sps``/``.dat``/``.sav``, R ``.R``/data CSV,
+            Stata XML, VV). For the SPSS and R pairs give either file of the pair.
+        instrument: the instrument the survey was built from.
+        lss: the survey's ``.lss``: alone for a survey not built from our instruments, or with
+            the instrument to add SGQA names.
+        codebook: an already-read codebook instead of ``lss``.
+        encoding: the text encoding when the file does not say and is not UTF-8 (``cp1258``).
+        format: force the format (see :func:`cchc_survey.limesurvey.exports.read_raw`).
+        language: the language of a ``long``/``full`` export when not the base language.
+        on_error: ``raise`` (default) or ``warn`` on failures of severity ``error``.
+        secret_key: pseudonymisation key (default: the local secret file).
+
+    Example:
+        >>> from cchc_survey import load_instrument
+        >>> inst = load_instrument("questionnaires/sipas_one_stop.yaml")   # doctest: +SKIP
+        >>> res = read_export("responses.csv", instrument=inst)             # doctest: +SKIP
+        >>> res.frame[["response_id", "complete", "tc_c1"]].head()          # doctest: +SKIP
+    """
+    from .limesurvey.exports import read_raw
+
+    layout = resolve_layout(instrument, lss=lss, codebook=codebook)
+    raw = read_raw(path, encoding=encoding, format=format)
+    if language:
+        raw.language = language
+    return tidy_raw(raw, layout, on_error=on_error, secret_key=secret_key)
+
+
+def label_frame(tidy: TidyResult, lang: str = "vi") -> pd.DataFrame:
+    """The tidy frame with answer codes replaced by their labels in ``lang``.
+
+    Choice items become ordered/unordered ``Categorical`` of labels (scale order); ``-oth-``
+    becomes "Khác"/"Other"; multiple-choice items become the question's Yes/No labels.
+    """
+    f = tidy.frame.copy()
+    for spec in tidy.layout.columns:
+        if spec.kind != "answer" or spec.item_id not in f:
+            continue
+        col = f[spec.item_id]
+        if spec.qtype == "M":
+            yn = YES_NO_LABELS.get(lang, YES_NO_LABELS["en"])
+            f[spec.item_id] = col.map({True: yn["Y"], False: yn["N"]}).astype("string")
+            continue
+        labels: dict[str, str] = dict(spec.labels.get(lang, {}))
+        if spec.qtype == "G":
+            labels = dict(GENDER_LABELS.get(lang, GENDER_LABELS["en"]))
+        elif spec.qtype == "Y":
+            labels = dict(YES_NO_LABELS.get(lang, YES_NO_LABELS["en"]))
+        if not labels:
+            continue
+        order = [labels[c] for c in (spec.codes or labels) if c in labels]
+        if spec.has_other:
+            labels["-oth-"] = OTHER_LABEL.get(lang, "Other")
+            order.append(labels["-oth-"])
+        text = col.astype("string")
+        f[spec.item_id] = pd.Categorical(text.map(labels), categories=list(dict.fromkeys(order)),
+                                         ordered=spec.integer_codes)
+    return f
+
+
+__all__ = ["ExportValidationError", "ExportValidationWarning", "TidyResult", "label_frame",
+           "parse_dates", "read_export", "resolve_layout", "tidy_raw"]
+
