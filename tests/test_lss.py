@@ -30,7 +30,7 @@ INSTRUMENTS = sorted(QDIR.glob("*.yaml"))
 
 def _root(data: bytes | Path) -> ET.Element:
     raw = data.read_bytes() if isinstance(data, Path) else data
-    return ET.fromstring(raw)  # noqa: S314 -- our own output and committed fixtures
+    return ET.fromstring(raw)  # our own output and committed fixtures
 
 
 def _rowtags(root: ET.Element, section: str) -> set[tuple[str, ...]]:
@@ -260,27 +260,44 @@ OLD_FORMAT = """<?xml version="1.0" encoding="UTF-8"?>
 <document><LimeSurveyDocType>Survey</LimeSurveyDocType><DBVersion>366</DBVersion>
 <languages><language>en</language><language>vi</language></languages>
 <answers><rows>
-<row><qid>5</qid><code>A2</code><answer>Bad</answer><sortorder>2</sortorder><language>en</language><scale_id>0</scale_id></row>
-<row><qid>5</qid><code>A1</code><answer>Good</answer><sortorder>1</sortorder><language>en</language><scale_id>0</scale_id></row>
-<row><qid>5</qid><code>A1</code><answer>Tốt</answer><sortorder>1</sortorder><language>vi</language><scale_id>0</scale_id></row>
-<row><qid>5</qid><code>A2</code><answer>Kém</answer><sortorder>2</sortorder><language>vi</language><scale_id>0</scale_id></row>
+<row><qid>5</qid><code>A2</code><answer>Bad</answer><sortorder>2</sortorder>
+<language>en</language><scale_id>0</scale_id></row>
+<row><qid>5</qid><code>A1</code><answer>Good</answer><sortorder>1</sortorder>
+<language>en</language><scale_id>0</scale_id></row>
+<row><qid>5</qid><code>A1</code><answer>Tốt</answer><sortorder>1</sortorder>
+<language>vi</language><scale_id>0</scale_id></row>
+<row><qid>5</qid><code>A2</code><answer>Kém</answer><sortorder>2</sortorder>
+<language>vi</language><scale_id>0</scale_id></row>
 </rows></answers>
 <groups><rows>
-<row><gid>7</gid><sid>11</sid><group_name>Part one</group_name><group_order>0</group_order><description/><language>en</language><grelevance/></row>
-<row><gid>7</gid><sid>11</sid><group_name>Phần một</group_name><group_order>0</group_order><description/><language>vi</language><grelevance/></row>
+<row><gid>7</gid><sid>11</sid><group_name>Part one</group_name><group_order>0</group_order>
+<description/><language>en</language><grelevance/></row>
+<row><gid>7</gid><sid>11</sid><group_name>Phần một</group_name><group_order>0</group_order>
+<description/><language>vi</language><grelevance/></row>
 </rows></groups>
 <questions><rows>
-<row><qid>5</qid><parent_qid>0</parent_qid><sid>11</sid><gid>7</gid><type>F</type><title>Q1</title><question>Rate</question><help/><other>N</other><mandatory>Y</mandatory><question_order>0</question_order><language>en</language><relevance>1</relevance></row>
-<row><qid>5</qid><parent_qid>0</parent_qid><sid>11</sid><gid>7</gid><type>F</type><title>Q1</title><question>Đánh giá</question><help/><other>N</other><mandatory>Y</mandatory><question_order>0</question_order><language>vi</language><relevance>1</relevance></row>
+<row><qid>5</qid><parent_qid>0</parent_qid><sid>11</sid><gid>7</gid><type>F</type>
+<title>Q1</title><question>Rate</question><help/><other>N</other><mandatory>Y</mandatory>
+<question_order>0</question_order><language>en</language><relevance>1</relevance></row>
+<row><qid>5</qid><parent_qid>0</parent_qid><sid>11</sid><gid>7</gid><type>F</type>
+<title>Q1</title><question>Đánh giá</question><help/><other>N</other><mandatory>Y</mandatory>
+<question_order>0</question_order><language>vi</language><relevance>1</relevance></row>
 </rows></questions>
 <subquestions><rows>
-<row><qid>6</qid><parent_qid>5</parent_qid><sid>11</sid><gid>7</gid><type>T</type><title>SQ1</title><question>Speed</question><question_order>1</question_order><language>en</language><scale_id>0</scale_id></row>
-<row><qid>6</qid><parent_qid>5</parent_qid><sid>11</sid><gid>7</gid><type>T</type><title>SQ1</title><question>Tốc độ</question><question_order>1</question_order><language>vi</language><scale_id>0</scale_id></row>
+<row><qid>6</qid><parent_qid>5</parent_qid><sid>11</sid><gid>7</gid><type>T</type>
+<title>SQ1</title><question>Speed</question><question_order>1</question_order>
+<language>en</language><scale_id>0</scale_id></row>
+<row><qid>6</qid><parent_qid>5</parent_qid><sid>11</sid><gid>7</gid><type>T</type>
+<title>SQ1</title><question>Tốc độ</question><question_order>1</question_order>
+<language>vi</language><scale_id>0</scale_id></row>
 </rows></subquestions>
-<surveys><rows><row><sid>11</sid><language>en</language><additional_languages>vi</additional_languages></row></rows></surveys>
+<surveys><rows><row><sid>11</sid><language>en</language>
+<additional_languages>vi</additional_languages></row></rows></surveys>
 <surveys_languagesettings><rows>
-<row><surveyls_survey_id>11</surveyls_survey_id><surveyls_language>en</surveyls_language><surveyls_title>Old</surveyls_title></row>
-<row><surveyls_survey_id>11</surveyls_survey_id><surveyls_language>vi</surveyls_language><surveyls_title>Cũ</surveyls_title></row>
+<row><surveyls_survey_id>11</surveyls_survey_id><surveyls_language>en</surveyls_language>
+<surveyls_title>Old</surveyls_title></row>
+<row><surveyls_survey_id>11</surveyls_survey_id><surveyls_language>vi</surveyls_language>
+<surveyls_title>Cũ</surveyls_title></row>
 </rows></surveys_languagesettings>
 </document>"""
 
