@@ -1,0 +1,403 @@
+"""Survey estimates beside official published components; wave-to-wave change; league tables.
+
+All three functions read score tables (:mod:`cchc_survey.scoretable`) and official tables
+(:mod:`cchc_survey.official.loader`) and return tidy frames.
+
+Statistics used (the reader can recompute every number):
+
+* **Difference** ``d = estimate - official``. When the official value has no published SE it is
+  treated as a fixed number: the CI of ``d`` is the survey CI shifted by the official value (this
+  keeps an asymmetric survey CI asymmetric) and ``se(d) = se(estimate)``. When the official value
+  has an SE the two are independent samples: ``se(d) = sqrt(se_s² + se_o²)`` and the CI is
+  ``d ± q·se(d)`` with ``q`` the Student-t quantile on the score row's ``df`` (normal when ``df``
+  is missing). ``significant`` = the CI of ``d`` excludes 0.
+* **Hypothetical rank**: the estimate put in place of the province's own official value, among the
+  *other* provinces with a published value that year: ``rank = 1 + #(others > estimate)``; the
+  rank range uses the CI ends. The rank is "among the N provinces with published values", never
+  among 63 unless 62 others are known.
+* **PAPI-style group** (Cao / Trung bình cao / Trung bình thấp / Thấp; papi.md §2.5): from the
+  published group ranges when bundled or given; otherwise, only when the analyst says the official
+  table is complete, from the rank: ``group = ceil(4·rank / n)`` (quartiles of the rank order; PAPI's
+  published group sizes, e.g. 16/16/15/16, may differ by one).
+* **Change between waves**: independent samples, ``se = sqrt(se1² + se2²)``, CI ``change ± z·se``.
+* **League table**: units whose CIs overlap are not ranked apart. ``rank_best = 1 + #(units whose
+  CI lies wholly above this unit's CI)``, ``rank_worst = n - #(units wholly below)``; tiers are the
+  connected groups of overlapping intervals, so two overlapping units are never in different tiers.
+  CI overlap is a conservative comparison (two 95 % CIs can overlap while the difference is
+  significant at 5 %); it is the rule the reform plan asks for.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .errors import CchcSurveyError
+from .official.loader import group_cutoffs
+from .official.provinces import components as merger_components
+from .official.provinces import match_province
+from .scoretable import score_table
+
+GROUPS_VI = ("Cao", "Trung bình cao", "Trung bình thấp", "Thấp")
+GROUPS_EN = ("High", "High-average", "Low-average", "Low")
+
+
+class ComparisonError(CchcSurveyError):
+    """A comparison request that cannot be answered (unknown province, nothing to compare)."""
+
+
+def _crit(level: float, df: float) -> float:
+    if not np.isfinite(df) or df <= 0:
+        return float(stats.norm.ppf(0.5 + level / 2))
+    return float(stats.t.ppf(0.5 + level / 2, df))
+
+
+def _group_from_cutoffs(value: float, cut: pd.DataFrame) -> tuple[str, str]:
+    """Group whose published range holds ``value``; with all 4 ranges, a value between ranges or
+    beyond the ends goes to the highest group whose lower end it reaches (else the lowest)."""
+    if not np.isfinite(value) or cut.empty:
+        return "", ""
+    inside = cut[(cut["low"] <= value) & (value <= cut["high"])]
+    if len(inside):
+        r = inside.iloc[0]
+        return str(r["group_vi"]), f"published range {r['low']}–{r['high']} ({r['source_url']})"
+    if len(cut) == 4:
+        reach = cut[cut["low"] <= value].sort_values("group_order")
+        r = reach.iloc[0] if len(reach) else cut.sort_values("group_order").iloc[-1]
+        return str(r["group_vi"]), "outside the printed ranges; placed by the published lower ends"
+    return "", "only some group ranges are published and the value is in none of them"
+
+
+def _official_rows(official: pd.DataFrame, index: str | None) -> pd.DataFrame:
+    t = official[(official["level"] == "province") & (official["statistic"] == "value")]
+    if index is not None:
+        t = t[t["index"].str.upper() == index.upper()]
+    return t
+
+
+def compare_official(
+    scores: pd.DataFrame,
+    official: pd.DataFrame,
+    *,
+    province: str,
+    index: str | None = None,
+    era: Literal["old", "new"] = "old",
+    years: list[int] | None = None,
+    code_map: Mapping[str, str] | None = None,
+    group_var: str = "",
+    group_value: str = "",
+    scale: float = 1.0,
+    aggregate: Literal["mean", "weighted"] = "mean",
+    weights: Mapping[str, float] | None = None,
+    weights_label: str = "",
+    complete: bool = False,
+    cutoffs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Compare a unit's survey estimates with the official values of its province.
+
+    Args:
+        scores: a score table (one row per estimate).
+        official: an official table (:func:`~cchc_survey.official.bundled_official` or
+            :func:`~cchc_survey.official.load_official`).
+        province: the province the survey covers, any spelling.
+        index: keep only this index (``PAPI``, ``SIPAS``, ``PAR``); both tables are filtered.
+        era: ``old`` when ``province`` is one of the 63 pre-2025 provinces, ``new`` when it is one
+            of the 34 units of 2025. For a merged new unit, each official year before 2025 gives
+            one row per component old province (``role = component``) and one ``aggregate`` row.
+        years: official years to use (default: all).
+        code_map: score-table ``code`` -> official ``component`` (default: the same text).
+        group_var, group_value: which score rows to use (default the whole sample, ``""``).
+        scale: multiply the survey estimate, SE and CI by this (e.g. 100 for a proportion
+            compared with a published percentage).
+        aggregate: for merged units, ``mean`` (unweighted) or ``weighted`` (needs ``weights``,
+            e.g. population or respondents per old province; the method is printed in the output).
+        weights: old province (any spelling) -> weight, for ``aggregate="weighted"``.
+        weights_label: what the weights are (``population 2019``), printed in the output.
+        complete: the official table holds every scored province of each year (enables
+            quartile groups from ranks).
+        cutoffs: published group ranges (default: the bundled ones).
+
+    Returns:
+        One row per (component, year, role): survey estimate/SE/CI, official value (+SE), the
+        difference with its SE, CI and method, ``significant``, hypothetical rank, group, notes.
+    """
+    key_era = era
+    target = match_province(province, era=key_era)
+    if target is None:
+        raise ComparisonError(f"province {province!r} is not one of the "
+                              f"{'34 post-2025' if era == 'new' else '63 pre-2025'} units; "
+                              "check the spelling or the era argument")
+    comps = merger_components(target) if era == "new" else [target]
+    sc = score_table(scores)
+    sc = sc[(sc["group_var"] == group_var) & (sc["group_value"] == group_value)]
+    if index is not None:
+        sc = sc[sc["index"].str.upper() == index.upper()]
+    if sc.empty:
+        raise ComparisonError(f"no score rows for group_var={group_var!r}, "
+                              f"group_value={group_value!r}, index={index!r}")
+    cmap = dict(code_map or {})
+    sc = sc.assign(component=sc["code"].map(lambda c: cmap.get(c, c)))
+    off = _official_rows(official, index)
+    if years is not None:
+        off = off[off["year"].isin(years)]
+    cut = group_cutoffs() if cutoffs is None else cutoffs
+    w: dict[str, float] = {}
+    if aggregate == "weighted":
+        if not weights:
+            raise ComparisonError("aggregate='weighted' needs weights per old province")
+        for k, v in weights.items():
+            name = match_province(k, era="old")
+            if name is None:
+                raise ComparisonError(f"weights: {k!r} is not a pre-2025 province")
+            w[name] = float(v)
+    elif aggregate != "mean":
+        raise ComparisonError(f"aggregate={aggregate!r}; use 'mean' or 'weighted'")
+
+    rows: list[dict[str, object]] = []
+    for s in sc.to_dict("records"):
+        o = off[(off["index"].str.upper() == str(s["index"]).upper()) & (off["component"] == s["component"])]
+        if o.empty:
+            continue
+        for year, oy in o.groupby("year", sort=True):
+            yr = int(str(year))
+            base = {
+                "index": s["index"], "component": s["component"], "code": s["code"],
+                "label_vi": s["label_vi"], "label_en": s["label_en"], "year": yr,
+                "survey_province": target, "survey_group": f"{group_var}={group_value}"
+                if group_var else "",
+                "estimate": float(s["estimate"]) * scale, "se": float(s["se"]) * scale,
+                "ci_low": float(s["ci_low"]) * scale, "ci_high": float(s["ci_high"]) * scale,
+                "ci_level": s["ci_level"], "df": s["df"],
+            }
+            new_year = yr >= 2025
+            if era == "old" or new_year or len(comps) == 1:
+                own_names = [target] if (era == "old" or new_year) else comps
+                mine = oy[oy["province_std"].isin(own_names)]
+                for _, r in mine.iterrows():
+                    rows.append({**base, "role": "province", "official_province": r["province_std"],
+                                 "official_value": r["value"], "official_se": r["se"],
+                                 "official_source_url": r["source_url"], "official_note": r["note"],
+                                 "aggregate_method": ""})
+                if mine.empty:
+                    rows.append({**base, "role": "province", "official_province": "",
+                                 "official_value": np.nan, "official_se": np.nan,
+                                 "official_source_url": "", "aggregate_method": "",
+                                 "official_note": f"no published {s['component']} for "
+                                                  f"{target} in {yr}"})
+                continue
+            # A merged post-2025 unit against pre-2025 official values.
+            mine = oy[oy["province_std"].isin(comps)]
+            for _, r in mine.iterrows():
+                rows.append({**base, "role": "component", "official_province": r["province_std"],
+                             "official_value": r["value"], "official_se": r["se"],
+                             "official_source_url": r["source_url"], "official_note": r["note"],
+                             "aggregate_method": ""})
+            have = mine.drop_duplicates("province_std")
+            missing = [c for c in comps if c not in set(have["province_std"])]
+            if aggregate == "weighted":
+                ww = np.array([w.get(p, np.nan) for p in have["province_std"]])
+                method = f"weighted mean by {weights_label or 'given weights'} of " + ", ".join(
+                    f"{p} ({w.get(p, float('nan')):g})" for p in comps)
+            else:
+                ww = np.ones(len(have))
+                method = "unweighted mean of " + ", ".join(comps)
+            if missing or not np.isfinite(ww).all() or mine["province_std"].duplicated().any():
+                val, se_o = np.nan, np.nan
+                why = (f"not computed: no published value for {', '.join(missing)}" if missing
+                       else "not computed: a component has two published values or no weight")
+                method = f"{method}; {why}"
+            else:
+                vals = have["value"].to_numpy(dtype=float)
+                ses = have["se"].to_numpy(dtype=float)
+                val = float((ww * vals).sum() / ww.sum())
+                se_o = (float(np.sqrt(((ww / ww.sum()) ** 2 * ses ** 2).sum()))
+                        if np.isfinite(ses).all() else np.nan)
+            rows.append({**base, "role": "aggregate", "official_province": "+".join(comps),
+                         "official_value": val, "official_se": se_o,
+                         "official_source_url": " ; ".join(dict.fromkeys(have["source_url"])),
+                         "official_note": "", "aggregate_method": method})
+    if not rows:
+        raise ComparisonError(f"no official value shares a component with the score table "
+                              f"(index={index!r}); pass code_map to map score codes to official "
+                              "components")
+    out = pd.DataFrame(rows)
+    out["official_value"] = out["official_value"].astype(float)
+    out["official_se"] = out["official_se"].astype(float)
+    # Difference and its uncertainty.
+    d = out["estimate"] - out["official_value"]
+    fixed = out["official_se"].isna()
+    q = np.array([_crit(lv if np.isfinite(lv) else 0.95, df)
+                  for lv, df in zip(out["ci_level"], out["df"], strict=True)])
+    se_d = np.where(fixed, out["se"], np.sqrt(out["se"] ** 2 + out["official_se"] ** 2))
+    se_d = np.where(out["official_value"].isna(), np.nan, se_d)
+    out["difference"] = d
+    out["difference_se"] = se_d
+    out["difference_ci_low"] = np.where(fixed, out["ci_low"] - out["official_value"], d - q * se_d)
+    out["difference_ci_high"] = np.where(fixed, out["ci_high"] - out["official_value"], d + q * se_d)
+    sig = (out["difference_ci_low"] > 0) | (out["difference_ci_high"] < 0)
+    out["significant"] = sig.where(out["difference_ci_low"].notna()).astype("boolean")
+    out["difference_method"] = np.where(
+        fixed, "official value fixed (no published SE): survey CI shifted",
+        "independent samples: SE = sqrt(se_survey² + se_official²)")
+    out.loc[out["role"] == "component", ["difference", "difference_se", "difference_ci_low",
+                                         "difference_ci_high"]] = np.nan
+    out.loc[out["role"] == "component", "significant"] = pd.NA
+    out.loc[out["role"] == "component", "difference_method"] = "component of the merged unit: " \
+        "shown, not compared"
+    _add_ranks(out, off, official, comps, complete, cut)
+    return out.reset_index(drop=True)
+
+
+def _add_ranks(out: pd.DataFrame, off: pd.DataFrame, official: pd.DataFrame, comps: list[str],
+               complete: bool, cut: pd.DataFrame) -> None:
+    rank: list[object] = []
+    best: list[object] = []
+    worst: list[object] = []
+    among: list[object] = []
+    note: list[str] = []
+    group: list[str] = []
+    gbasis: list[str] = []
+    nat = official[(official["level"] == "national") & official["statistic"].isin(["min", "max"])]
+    for r in out.to_dict("records"):
+        if r["role"] == "component":
+            for lst in (rank, best, worst, among):
+                lst.append(pd.NA)
+            note.append("")
+            group.append("")
+            gbasis.append("")
+            continue
+        est, lo, hi = float(r["estimate"]), float(r["ci_low"]), float(r["ci_high"])
+        own = set(comps) if r["role"] == "aggregate" else {r["official_province"],
+                                                          r["survey_province"]}
+        others = off[(off["index"] == r["index"]) & (off["component"] == r["component"])
+                     & (off["year"] == r["year"]) & ~off["province_std"].isin(own)]
+        vals = others.drop_duplicates("province_std")["value"].to_numpy(dtype=float)
+        n = len(vals) + 1
+        rank.append(int(1 + (vals > est).sum()))
+        best.append(int(1 + (vals > hi).sum()) if np.isfinite(hi) else pd.NA)
+        worst.append(int(1 + (vals > lo).sum()) if np.isfinite(lo) else pd.NA)
+        among.append(n)
+        txt = f"among the {n} provinces with published values in {r['year']}"
+        if r["role"] == "aggregate":
+            txt += " (pre-merger provinces)"
+        mm = nat[(nat["index"] == r["index"]) & (nat["component"] == r["component"])
+                 & (nat["year"] == r["year"])]
+        vmax = mm.loc[mm["statistic"] == "max", "value"].to_numpy(dtype=float)
+        vmin = mm.loc[mm["statistic"] == "min", "value"].to_numpy(dtype=float)
+        if len(vmax) and est > vmax[0]:
+            txt += f"; above the published maximum ({vmax[0]:g})"
+        if len(vmin) and est < vmin[0]:
+            txt += f"; below the published minimum ({vmin[0]:g})"
+        note.append(txt)
+        c = cut[(cut["index"].str.upper() == str(r["index"]).upper()) & (cut["year"] == r["year"])
+                & (cut["component"] == r["component"])]
+        g, basis = _group_from_cutoffs(est, c)
+        if not g and complete and n >= 4:
+            g = GROUPS_VI[min(3, math.ceil(4 * int(str(rank[-1])) / n) - 1)]
+            basis = f"quartile of the rank order among {n} provinces (table declared complete)"
+        elif not g and not basis:
+            basis = ("not assigned: the official distribution is incomplete and no group ranges "
+                     "are published")
+        group.append(g)
+        gbasis.append(basis)
+    out["rank_if_official"] = pd.Series(rank, index=out.index, dtype="Int64")
+    out["rank_best"] = pd.Series(best, index=out.index, dtype="Int64")
+    out["rank_worst"] = pd.Series(worst, index=out.index, dtype="Int64")
+    out["rank_among"] = pd.Series(among, index=out.index, dtype="Int64")
+    out["rank_note"] = note
+    out["group"] = group
+    out["group_basis"] = gbasis
+
+
+def change_between_waves(scores: pd.DataFrame, *, wave_var: str = "wave",
+                         order: list[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Change of every estimate from each wave to the next (independent samples).
+
+    Args:
+        scores: a score table with rows ``group_var == wave_var`` (one per code and wave).
+        wave_var: the group variable that holds the wave (``wave``, ``quarter``, ``year``).
+        order: the waves in time order (default: sorted ``group_value``).
+        level: confidence level of the change CI.
+
+    Returns:
+        ``index, code, label_vi, wave_from, wave_to, estimate_from, estimate_to, change,
+        change_se, ci_low, ci_high, significant, method`` with
+        ``change_se = sqrt(se_from² + se_to²)`` and CI ``change ± z·change_se``.
+    """
+    sc = score_table(scores)
+    sc = sc[sc["group_var"] == wave_var].copy()
+    if sc.empty:
+        raise ComparisonError(f"no score rows with group_var == {wave_var!r}")
+    waves = order or sorted(sc["group_value"].unique())
+    unknown = sorted(set(sc["group_value"]) - set(waves))
+    if unknown:
+        raise ComparisonError(f"waves {unknown} are not in order={waves}")
+    sc["_pos"] = sc["group_value"].map({w: i for i, w in enumerate(waves)})
+    sc = sc.sort_values(["index", "variant", "code", "_pos"])
+    g = sc.groupby(["index", "variant", "code"], sort=False)
+    prev_est, prev_se, prev_w = g["estimate"].shift(), g["se"].shift(), g["group_value"].shift()
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    ch = sc["estimate"] - prev_est
+    se = np.sqrt(sc["se"] ** 2 + prev_se ** 2)
+    out = pd.DataFrame({
+        "index": sc["index"], "code": sc["code"], "label_vi": sc["label_vi"],
+        "wave_from": prev_w, "wave_to": sc["group_value"], "estimate_from": prev_est,
+        "estimate_to": sc["estimate"], "change": ch, "change_se": se,
+        "ci_low": ch - z * se, "ci_high": ch + z * se,
+    })
+    out = out[out["wave_from"].notna()].reset_index(drop=True)
+    out["significant"] = ((out["ci_low"] > 0) | (out["ci_high"] < 0)).where(
+        out["change_se"].notna()).astype("boolean")
+    out["method"] = f"independent samples: SE = sqrt(se1² + se2²); normal {level:.0%} CI"
+    return out
+
+
+def league_table(scores: pd.DataFrame, *, code: str, group_var: str,
+                 index: str | None = None, variant: str | None = None) -> pd.DataFrame:
+    """Rank units on one estimate without ranking apart units whose CIs overlap.
+
+    Returns one row per unit, best first: ``unit, label_vi, estimate, ci_low, ci_high, n,
+    rank_best, rank_worst, rank_range`` (``"2–4"``), ``tier`` (1 = top) and ``tier_size``.
+    """
+    sc = score_table(scores)
+    sel = (sc["group_var"] == group_var) & (sc["code"] == code)
+    if index is not None:
+        sel &= sc["index"].str.upper() == index.upper()
+    if variant is not None:
+        sel &= sc["variant"] == variant
+    t = sc[sel]
+    if t.empty:
+        raise ComparisonError(f"no score rows with code={code!r} and group_var={group_var!r}")
+    if t["group_value"].duplicated().any():
+        raise ComparisonError(f"several rows per unit for code={code!r}; pass index= or variant=")
+    if t[["ci_low", "ci_high"]].isna().any().any():
+        bad = t.loc[t[["ci_low", "ci_high"]].isna().any(axis=1), "group_value"].tolist()
+        raise ComparisonError(f"units {bad} have no confidence interval; a league table needs one")
+    t = t.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
+    lo, hi = t["ci_low"].to_numpy(), t["ci_high"].to_numpy()
+    above = (lo[None, :] > hi[:, None]).sum(axis=1)   # units wholly above unit i
+    below = (hi[None, :] < lo[:, None]).sum(axis=1)   # units wholly below unit i
+    n = len(t)
+    rank_best, rank_worst = 1 + above, n - below
+    # Tiers: connected components of overlapping intervals (sweep from the top).
+    order = np.argsort(-hi, kind="stable")
+    run_min = np.minimum.accumulate(lo[order])
+    starts = np.r_[True, hi[order][1:] < run_min[:-1]]
+    tier_sorted = np.cumsum(starts)
+    tier = np.empty(n, dtype=int)
+    tier[order] = tier_sorted
+    out = pd.DataFrame({
+        "unit": t["group_value"], "label_vi": t["group_label_vi"], "estimate": t["estimate"],
+        "ci_low": lo, "ci_high": hi, "n": t["n"], "rank_best": rank_best,
+        "rank_worst": rank_worst,
+        "rank_range": [f"{b}" if b == w else f"{b}–{w}"
+                       for b, w in zip(rank_best, rank_worst, strict=True)],
+        "tier": tier,
+    })
+    out["tier_size"] = out.groupby("tier")["unit"].transform("size")
+    return out
