@@ -133,7 +133,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "percent_answers": ("% câu trả lời", "% of answers"),
     "trend_title": ("Xu hướng theo đợt khảo sát", "Trend by wave"),
     "heatmap_title": ("Kết quả theo đơn vị và tiêu chí", "Results by unit and criterion"),
-    "radar_title": ("Hồ sơ các yếu tố", "Profile of the components"),
+    "radar_title": ("Hồ sơ các thành phần", "Profile of the components"),
     "bar_title": ("Kết quả theo thành phần (kèm khoảng tin cậy)",
                   "Results by component (with confidence interval)"),
 }
