@@ -256,3 +256,23 @@ def test_attach_instrument_gives_instrument_names(export_cb: Codebook) -> None:
     assert cb.groups[3].code == "G4" and cb.question("DUNGHEN").scale == ""
     assert cb.groups[1].code == "YEUTO1"  # TC is also an instrument question (sub-codes differ)
     assert [s.item_id for s in cb.question("TC").subquestions][:2] == ["tc_a1", "tc_a2"]
+
+
+def test_columns_agree_with_limesurvey_get_fieldmap(export_cb: Codebook) -> None:
+    # README behaviour 29: fieldmap keys are SGQA names; aid = sub-question code or "other"
+    import json
+
+    cassette = json.loads((FIX / "rpc" / "115_get_fieldmap.json").read_text("utf-8"))
+    fieldmap = json.loads(cassette["response_body_raw"])["result"]
+    answer_fields = {k: v for k, v in fieldmap.items() if v.get("qid")}
+    assert list(answer_fields) == [c.sgqa for c in export_cb.column_list]
+    for name, f in answer_fields.items():
+        col = export_cb.column(name)
+        q = export_cb.question(col.question)
+        assert (q.code, q.type, q.gid, q.qid) == (f["title"], f["type"], f["gid"], f["qid"])
+        assert col.subquestion == f.get("aid", "")
+        assert q.texts["vi"] == f["question"]
+        if col.subquestion:
+            assert col.texts["vi"] == f["subquestion"]
+        if "sqid" in f:
+            assert next(s.qid for s in q.subquestions if s.code == col.subquestion) == f["sqid"]
