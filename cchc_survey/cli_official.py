@@ -1,0 +1,164 @@
+"""CLI commands ``sample-size`` and ``official`` (registered on the main app by ``register``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+
+from .errors import CchcSurveyError
+
+
+def _fail(exc: CchcSurveyError) -> None:
+    typer.echo(str(exc), err=True)
+    raise typer.Exit(code=2)
+
+
+def _out(df: pd.DataFrame, path: Path | None) -> None:
+    if path is None:
+        typer.echo(df.to_string(index=False))
+    elif path.suffix.lower() == ".xlsx":
+        df.to_excel(path, index=False)
+        typer.echo(f"written: {path}")
+    else:
+        df.to_csv(path, index=False, encoding="utf-8")
+        typer.echo(f"written: {path}")
+
+
+def sample_size_cmd(
+    margin: Annotated[float, typer.Option("--margin", "-e", help="target margin of error, e.g. 0.05")],
+    population: Annotated[int | None, typer.Option("--population", "-N",
+                                                   help="population size (units served)")] = None,
+    formula: Annotated[str, typer.Option(help="yamane (n = N/(1+N·e²)) or cochran")] = "cochran",
+    deff: Annotated[float, typer.Option(help="design effect (1 = simple random sample)")] = 1.0,
+    p: Annotated[float, typer.Option(help="expected proportion (0.5 = most cautious)")] = 0.5,
+    conf: Annotated[float, typer.Option(help="confidence level")] = 0.95,
+    strata: Annotated[Path | None, typer.Option(
+        help="CSV with columns stratum,N[,S]: per-stratum sizes, or an allocation of --total")] = None,
+    total: Annotated[int | None, typer.Option(help="total n to allocate across --strata")] = None,
+    allocation: Annotated[str, typer.Option(help="proportional or neyman")] = "proportional",
+    out: Annotated[Path | None, typer.Option(help="write the table to .csv or .xlsx")] = None,
+) -> None:
+    """Sample size for a target margin of error (per unit/stratum, or allocated across strata)."""
+    from .sampling import allocate, margin_of_error, sample_size, sample_size_by_stratum
+
+    try:
+        if strata is None:
+            n = sample_size(margin, N=population, formula=formula,  # type: ignore[arg-type]
+                            p=p, conf=conf, deff=deff)
+            e = margin_of_error(n if population is None else min(n, population), p=p, conf=conf,
+                                deff=deff, N=population)
+            typer.echo(f"n = {n} (formula={formula}, N={population}, e={margin}, deff={deff}, "
+                       f"p={p}, conf={conf}); margin reached = {e:.4f}")
+            return
+        tab = pd.read_csv(strata, dtype={"stratum": str})
+        if not {"stratum", "N"} <= set(tab.columns):
+            raise typer.BadParameter(f"{strata}: needs columns stratum,N (and S for neyman)")
+        Ns = pd.Series(tab["N"].to_numpy(dtype=float), index=tab["stratum"])
+        if total is None:
+            res = sample_size_by_stratum(Ns, margin, formula=formula,  # type: ignore[arg-type]
+                                         p=p, conf=conf, deff=deff)
+        else:
+            S = (pd.Series(tab["S"].to_numpy(dtype=float), index=tab["stratum"])
+                 if "S" in tab else None)
+            res = allocate(total, Ns, S_h=S, method=allocation)  # type: ignore[arg-type]
+        _out(res, out)
+    except CchcSurveyError as exc:
+        _fail(exc)
+
+
+official_app = typer.Typer(help="Official published results: template, load, checks, compare.",
+                           no_args_is_help=True)
+
+
+@official_app.command("template")
+def template_cmd(path: Annotated[Path, typer.Argument(help=".csv or .xlsx to write")]) -> None:
+    """Write an empty official-results template (columns documented in the README sheet)."""
+    from .official.loader import TEMPLATE_DOC, official_template
+
+    try:
+        official_template(path)
+    except CchcSurveyError as exc:
+        _fail(exc)
+    typer.echo(f"written: {path}")
+    for k, v in TEMPLATE_DOC.items():
+        typer.echo(f"  {k}: {v}")
+
+
+@official_app.command("load")
+def load_cmd(
+    path: Annotated[Path, typer.Argument(help="the analyst's official table (.csv/.xlsx)")],
+    out: Annotated[Path | None, typer.Option(help="write the tidy table here")] = None,
+) -> None:
+    """Load an official table, match every province name, list the rows that do not match."""
+    from .official.loader import load_official
+
+    try:
+        res = load_official(path, on_unmatched="report")
+    except CchcSurveyError as exc:
+        _fail(exc)
+        return
+    typer.echo(f"{len(res.table)} rows, {len(res.unmatched)} unmatched province name(s)")
+    if len(res.unmatched):
+        typer.echo(res.unmatched.to_string(index=False))
+    if out is not None:
+        _out(res.table, out)
+    if len(res.unmatched):
+        raise typer.Exit(code=1)
+
+
+@official_app.command("check")
+def check_cmd(
+    path: Annotated[Path | None, typer.Argument(help="official table; default: bundled")] = None,
+    out: Annotated[Path | None, typer.Option(help="write the check table here")] = None,
+) -> None:
+    """Check published arithmetic (PAPI dimension = sum of sub-dimensions, total = sum of dims)."""
+    from .official.checks import check_arithmetic
+    from .official.loader import bundled_official, load_official
+
+    try:
+        table = bundled_official() if path is None else load_official(path).table
+    except CchcSurveyError as exc:
+        _fail(exc)
+        return
+    res = check_arithmetic(table)
+    _out(res.drop(columns=["source_url"]) if out is None else res, out)
+    bad = int((res["status"] == "inconsistent").sum())
+    typer.echo(f"{bad} inconsistent of {int(res['status'].isin(['consistent', 'inconsistent']).sum())}"
+               " checked")
+
+
+@official_app.command("compare")
+def compare_cmd(
+    scores: Annotated[Path, typer.Argument(help="score table (.csv) from the estimate step")],
+    province: Annotated[str, typer.Option(help="province of the survey, any spelling")],
+    index: Annotated[str | None, typer.Option(help="PAPI, SIPAS or PAR")] = None,
+    era: Annotated[str, typer.Option(help="old (63 provinces) or new (34 units from 2025)")] = "old",
+    official: Annotated[Path | None, typer.Option(help="official table; default bundled")] = None,
+    scale: Annotated[float, typer.Option(help="multiply survey numbers (100: proportion->%)")] = 1.0,
+    out: Annotated[Path | None, typer.Option(help="write the comparison here")] = None,
+) -> None:
+    """Compare survey estimates with the official values of a province."""
+    from .compare import compare_official
+    from .official.loader import bundled_official, load_official
+
+    try:
+        off = bundled_official() if official is None else load_official(official).table
+        sc = pd.read_csv(scores, keep_default_na=False, na_values=[""])
+        for c in ("group_var", "group_value"):
+            if c in sc:
+                sc[c] = sc[c].fillna("").astype(str)
+        res = compare_official(sc, off, province=province, index=index,
+                               era=era, scale=scale)  # type: ignore[arg-type]
+    except CchcSurveyError as exc:
+        _fail(exc)
+        return
+    _out(res, out)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``sample-size`` and ``official`` to the main ``cchc-survey`` app."""
+    app.command("sample-size")(sample_size_cmd)
+    app.add_typer(official_app, name="official")
