@@ -738,3 +738,70 @@ def _qr_pivot(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     q, r, piv = qr(x, mode="economic", pivoting=True)
     return q, r, piv
+
+
+# ----------------------------------------------------------------------------------------------
+# domain totals: PSU totals of influence columns restricted to each domain, residualised on the
+# calibration in cell space (no (n x D*m) matrix is ever formed)
+
+
+def domain_psu_totals(design: SurveyDesign, g: np.ndarray, dom: np.ndarray,
+                      ndom: int) -> np.ndarray:
+    """PSU totals (npsu, D, m) of ``g * [dom == d]`` after the design's calibration projections.
+
+    Without calibration this is one sparse product over (PSU, domain) codes. With
+    post-stratification or raking, the projections are linear and act through cell means, so the
+    residual of ``g_d`` is ``g_d - sum_u psw_u * M_u[cell_u]`` and the ``M_u`` are computed in cell
+    space: ``mu_s = (S_s - sum_u K_su M_u) / D_s`` with ``S_s`` the (cell, domain) sums of
+    ``r_s g`` and ``K_su[c, c'] = sum_{i in c and c'} r_s psw_u``. Linear (GREG) calibration falls
+    back to one dense residualisation per domain.
+
+    ``dom`` is (n,) int with -1 for rows outside every domain.
+    """
+    npsu = design.n_psu
+    m = g.shape[1]
+    inside = dom >= 0
+    codes = np.where(inside, design.psu * ndom + np.maximum(dom, 0), npsu * ndom)
+    z = group_sum(codes, npsu * ndom + 1, g)[: npsu * ndom].reshape(npsu, ndom, m)
+    if not design.calibrations:
+        return z
+    if any(c.kind == "linear" for c in design.calibrations):
+        out = np.empty((npsu, ndom, m))
+        for d in range(ndom):
+            gd = g * (dom == d)[:, None]
+            out[:, d, :] = design.psu_totals(design.residualise(gd))
+        return out
+    # unique steps and the schedule in which svyrecvar applies them
+    uniq: list[CalibrationStep] = []
+    schedule: list[int] = []
+    for cal in design.calibrations:
+        idx = []
+        for st in cal.steps:
+            uniq.append(st)
+            idx.append(len(uniq) - 1)
+        for _ in range(cal.sweeps):
+            schedule.extend(idx)
+    dcode = np.maximum(dom, 0)
+    S = []
+    for st in uniq:
+        cc = np.where(inside, st.codes * ndom + dcode, st.ncell * ndom)
+        S.append(group_sum(cc, st.ncell * ndom + 1, g * st.r[:, None])[: st.ncell * ndom]
+                 .reshape(st.ncell, ndom, m))
+    K: dict[tuple[int, int], np.ndarray] = {}
+    M = [np.zeros((st.ncell, ndom, m)) for st in uniq]
+    for s in schedule:
+        st = uniq[s]
+        acc = S[s].copy()
+        for u, su in enumerate(uniq):
+            if not M[u].any():
+                continue
+            if (s, u) not in K:
+                K[(s, u)] = np.asarray(sparse.csr_matrix(
+                    (st.r * su.psw, (st.codes, su.codes)), shape=(st.ncell, su.ncell)).toarray())
+            acc -= np.einsum("ab,bdm->adm", K[(s, u)], M[u])
+        M[s] += acc / st.denom[:, None, None]
+    for u, su in enumerate(uniq):
+        h = np.asarray(sparse.csr_matrix((su.psw, (design.psu, su.codes)),
+                                         shape=(npsu, su.ncell)).toarray())
+        z = z - np.einsum("pc,cdm->pdm", h, M[u])
+    return z
