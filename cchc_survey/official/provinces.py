@@ -41,7 +41,7 @@ Era = Literal["old", "new"]
 FIRST_NEW_YEAR = 2025
 MERGER_RESOLUTION = "Nghị quyết 202/2025/QH15 (12/6/2025)"
 
-_PREFIX = re.compile(r"^(tinh|thanh pho|tp\.?|t\.)\s*")
+_PREFIX = re.compile(r"^(?:(?:tinh|thanh pho|tp\.?|t\.)\s*)+")
 _SUFFIX = re.compile(r"\s*(province|city)$")
 _NONALNUM = re.compile(r"[^0-9a-z]+")
 
