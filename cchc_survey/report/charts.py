@@ -32,6 +32,7 @@ FONT_FAMILY = ("'Segoe UI', 'Noto Sans', Roboto, 'Helvetica Neue', Arial, 'Liber
 
 _BLUE = "#1F4E79"
 _ORANGE = "#C55A11"
+_NEUTRAL_GREY = "#C8C8C8"
 
 
 class ChartInputError(ReportInputError):
@@ -119,7 +120,7 @@ def bar_chart(table: pd.DataFrame, *, level: str = "element", group_var: str = "
                      "array": sub["ci_high"].to_numpy() - est,
                      "arrayminus": est - sub["ci_low"].to_numpy(),
                      "color": "#444", "thickness": 1.2, "width": 4},
-            text=[f"{v:.1f}" for v in est], textposition="inside", insidetextanchor="end",
+            text=[f"{v:.1f}" for v in est], textposition="inside", insidetextanchor="start",
             hovertemplate="%{y}: %{x:.1f}<extra></extra>"))
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title_text=f"{t('estimate', lang)} ({unit})" if unit else
@@ -153,7 +154,12 @@ def radar_chart(table: pd.DataFrame, *, level: str = "element", group_var: str =
         fig.add_trace(go.Scatterpolar(r=np.append(r, r[:1]), theta=[*theta, theta[0]],
                                       fill="toself", name=str(g), opacity=0.75,
                                       hovertemplate="%{theta}: %{r:.1f}<extra></extra>"))
-    fig.update_layout(polar={"radialaxis": {"range": rng, "visible": True}},
+    n_spokes = int((groups == pd.unique(groups)[0]).sum())
+    fig.update_layout(polar={"angularaxis": {"rotation": 90, "direction": "clockwise"},
+                             # the radial ticks go between the first and the last spoke
+                             "radialaxis": {"range": rng, "visible": True,
+                                            "angle": 90 + 180 / max(n_spokes, 1),
+                                            "tickfont": {"size": 10}}},
                       showlegend=bool(group_var))
     return _layout(fig, title or t("radar_title", lang),
                    _footnote(rows["source"], rows["verified"], lang), height=520)
@@ -225,10 +231,10 @@ def trend_chart(table: pd.DataFrame, *, level: str = "element", wave_var: str = 
     unit, _ = _unit_axis(rows, lang)
     fig.update_xaxes(title_text=t("wave", lang), type="category")
     fig.update_yaxes(title_text=f"{t('estimate', lang)} ({unit})" if unit else "")
-    fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1.0, "yanchor": "top"})
     out = _layout(fig, title or t("trend_title", lang),
                   _footnote(rows["source"], rows["verified"], lang), height=480)
-    out.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1.0, "yanchor": "top"})
+    out.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1.0, "yanchor": "top",
+                              "traceorder": "normal"})
     return out
 
 
@@ -319,6 +325,8 @@ def likert_chart(table: pd.DataFrame, *, answer_var: str = "answer", level: str 
     y = [_wrap(str(v)) for v in ylab]
     names = rows.drop_duplicates("group_value").set_index("group_value")["_ans"]
     colors = sample_colorscale("RdBu", len(codes), low=0.1, high=0.9)
+    if neutral in codes:
+        colors[mid] = _NEUTRAL_GREY  # the scale's middle is near-white on a white page
     fig = go.Figure()
     neg_order = list(range(mid - 1, -1, -1))  # from the mildest negative outwards
     traces: list[tuple[int, float, bool]] = []  # (code index, sign, show in legend)
