@@ -67,7 +67,8 @@ REJECTED_COLUMNS = ["row", "response_id", "reason"]
 
 _NUMERIC_CODING = {"G": {"1": "F", "2": "M"}, "Y": {"1": "Y", "2": "N"},
                    "M": {"1": "Y", "0": "", "": ""}}
-_STATA_CODING = {"G": {"0": "F", "1": "M"}, "Y": {"1": "Y", "2": "N"}}
+# Stata: the value label says Y 1 / N 2, but the data hold 0 for N (fixture, LimeSurvey 6.2.1).
+_STATA_CODING = {"G": {"0": "F", "1": "M"}, "Y": {"1": "Y", "0": "N", "2": "N"}}
 _TEXT_TYPES = frozenset({"S", "T", "U", "Q", "K", ";", ":"})
 _CHOICE_TYPES = frozenset({"F", "L", "!", "O", "5", "A", "B", "C", "E", "H", "1"})
 
@@ -176,12 +177,31 @@ def _as_text(s: pd.Series) -> pd.Series:
     return s.astype("string")
 
 
-def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout) -> str:
-    """Decide how answers are coded when the reader could not tell."""
+def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
+                   ) -> tuple[str, tuple[str, str] | None]:
+    """Decide how answers are coded when the reader could not tell.
+
+    Returns ``(coding, convert_yn)``: ``convert_yn`` is the (Y, N) pair of an export made with
+    LimeSurvey's "convert Y/N" option, detected when gender columns hold their codes ``F``/``M``
+    while yes/no and multiple-choice columns hold digits (SPSS/R coding writes gender as digits).
+    """
     if raw.coding != "codes":
-        return raw.coding
+        return raw.coding, None
+
+    def values(types: tuple[str, ...]) -> pd.Series:
+        parts = [cols[c.item_id].dropna().str.strip() for c in layout.columns
+                 if c.kind == "answer" and c.qtype in types and c.item_id in cols]
+        v = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
+        return v[v != ""]
+
+    g, ym, m = values(("G",)), values(("Y", "M")), values(("M",))
+    digits_ym = len(ym) > 0 and bool(ym.str.fullmatch(r"\d+").all())
+    if digits_ym and len(g) and g.isin(["F", "M"]).all():
+        n_val = sorted(set(ym.tolist()) - {"1"})
+        return "convertyn", ("1", n_val[0] if n_val else "2")
+    if digits_ym and (not len(g) or g.isin(["0", "1", "2"]).all()) and not m.isin(["2"]).any():
+        return "numeric", None
     n_codes = n_labels = 0
-    numeric_hint = 0
     for spec in layout.columns:
         s = cols.get(spec.item_id)
         if s is None or spec.kind != "answer":
@@ -190,22 +210,16 @@ def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
         v = v[v != ""]
         if not len(v):
             continue
-        if spec.qtype in ("G", "Y"):
+        if spec.qtype in ("G", "Y", "M"):
             fixed = GENDER_LABELS if spec.qtype == "G" else YES_NO_LABELS
-            n_codes += int(v.isin(list(fixed["vi"])).sum())
-            n_labels += int(v.isin([*fixed["vi"].values(), *fixed["en"].values(), NA_LABEL]).sum())
-            numeric_hint += int(v.isin(["0", "1", "2"]).sum())
-        elif spec.qtype == "M":
-            n_codes += int((v == "Y").sum())
-            numeric_hint += int(v.isin(["0", "1"]).sum())
-            n_labels += int(v.isin(["Có", "Không", "Yes", "No", NA_LABEL]).sum())
+            n_codes += int(v.isin(["F", "M", "Y", "N"]).sum())
+            n_labels += int(v.isin([*fixed["vi"].values(), *fixed["en"].values(),
+                                    NA_LABEL]).sum())
         elif spec.codes:
             labs = [lab for lang in spec.labels.values() for lab in lang.values()]
             n_codes += int(v.isin(list(spec.codes)).sum())
             n_labels += int(v.isin([*labs, *OTHER_LABEL.values()]).sum())
-    if numeric_hint > n_codes and numeric_hint >= n_labels:
-        return "numeric"
-    return "labels" if n_labels > n_codes else "codes"
+    return ("labels" if n_labels > n_codes else "codes"), None
 
 
 def _label_maps(spec: ColumnSpec, langs: list[str]) -> dict[str, str | None]:
@@ -230,8 +244,16 @@ def _label_maps(spec: ColumnSpec, langs: list[str]) -> dict[str, str | None]:
 _INT_FLOAT = re.compile(r"^(-?\d+)\.0*$")
 
 
-def _decode(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str]) -> pd.Series:
+def _decode(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str],
+            convert_yn: tuple[str, str] | None = None) -> pd.Series:
     """Raw values -> LimeSurvey codes (text; NA = NULL)."""
+    if convert_yn is not None and spec.qtype in ("Y", "M"):
+        yv, nv = convert_yn
+        v = s.str.strip()
+        if spec.kind == "other":  # LimeSurvey converts the empty other text too (README 20)
+            return s.mask(v == nv, "")
+        table_yn = {yv: "Y", nv: "N" if spec.qtype == "Y" else ""}
+        return v.map(lambda x: table_yn.get(x, x) if isinstance(x, str) else x).astype("string")
     if spec.kind != "answer" or spec.qtype in _TEXT_TYPES or spec.qtype in ("N", "D"):
         return s
     v = s.str.strip()
@@ -310,7 +332,8 @@ class _Collector:
 
 
 def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
-             secret_key: bytes | None = None) -> TidyResult:
+             secret_key: bytes | None = None,
+             convert_yn: tuple[str, str] | None = None) -> TidyResult:
     """Map, decode and type a raw export (see the module docstring).
 
     Args:
@@ -319,6 +342,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         on_error: ``raise`` an :class:`ExportValidationError` when a failure of severity
             ``error`` was found (the result is attached to it), or ``warn`` and return.
         secret_key: the pseudonymisation key (default: the local secret file).
+        convert_yn: the (Y, N) values of an export made with "convert Y/N to" (detected
+            when gender codes are F/M but yes/no columns hold digits).
     """
     fail = _Collector()
     targets, _unknown = map_columns(raw.columns, layout)
@@ -343,7 +368,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
                                       "'ID trả lời', 'Response ID') was found",
                                       "export again with the response id column selected.",
                                       line=1)], summary=f"cannot read {Path(raw.path).name}")
-    if item_ids and len(matched) < max(1, len(item_ids) // 2):
+    n_unknown = sum(1 for t in targets if t is None)
+    if item_ids and (not matched or n_unknown > len(matched)):
         cols_seen = [c for c, t in zip(raw.columns, targets, strict=True) if t is None][:8]
         raise InputFileError([Problem(
             raw.path, "header",
@@ -422,7 +448,10 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         out["token_hash"] = pd.Series(pd.NA, index=rows.index, dtype="string")
 
     # --- items ----------------------------------------------------------------------------
-    coding = _detect_coding(raw, {k: sub(v) for k, v in items.items()}, layout)
+    coding, detected_yn = _detect_coding(raw, {k: sub(v) for k, v in items.items()}, layout)
+    convert_yn = convert_yn or detected_yn
+    if convert_yn is not None:
+        coding = "convertyn"
     langs = [raw.language] if raw.language else list(layout.languages)
     langs += [lg for lg in layout.languages if lg not in langs]
     lastpage = out["lastpage"]
@@ -433,8 +462,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         if spec.item_id not in items:
             out[spec.item_id] = _empty(spec, n)
             continue
-        s = _decode(sub(items[spec.item_id]), spec, coding, langs)
-        typed, rs = _type_column(s, spec, rows, out["response_id"], fail)
+        s = _decode(sub(items[spec.item_id]), spec, coding, langs, convert_yn)
+        typed, rs = _type_column(s, spec, rows, out["response_id"], fail, raw.date_style)
         if spec.qtype == "M" and spec.kind == "answer":
             unreached = not_reached & (lastpage.fillna(0) < spec.page)
             typed = typed.mask(unreached.to_numpy())
@@ -492,7 +521,8 @@ def _dtype_of(spec: ColumnSpec) -> str:
 
 
 def _type_column(s: pd.Series, spec: ColumnSpec, rows: pd.Series, rid: pd.Series,
-                 fail: _Collector) -> tuple[pd.Series, pd.DataFrame | None]:
+                 fail: _Collector, date_style: str = "iso"
+                 ) -> tuple[pd.Series, pd.DataFrame | None]:
     name = spec.item_id
     dtype = _dtype_of(spec)
     if dtype == "string" and (spec.kind != "answer" or spec.qtype in _TEXT_TYPES):
@@ -506,8 +536,8 @@ def _type_column(s: pd.Series, spec: ColumnSpec, rows: pd.Series, rid: pd.Series
                           f"{spec.code_heading}: not a number")
         return num.astype("Float64"), None
     if spec.qtype == "D":
-        vals, bad = parse_dates(s, "iso")
-        if bad.any():
+        vals, bad = parse_dates(s, "stata_ms" if date_style == "stata_ms" else "iso")
+        if bad.any() and date_style != "stata_ms":
             vals2, _ = parse_dates(s[bad], "dmy")
             vals.loc[bad] = vals2
             bad = bad & vals.isna()
@@ -612,7 +642,8 @@ def _read_lss(path: str | Path | None) -> Any:
 def read_export(path: str | Path, instrument: Any = None, *, lss: str | Path | None = None,
                 codebook: Any = None, encoding: str | None = None, format: str | None = None,
                 language: str | None = None, on_error: OnError = "raise",
-                secret_key: bytes | None = None) -> TidyResult:
+                secret_key: bytes | None = None,
+                convert_yn: tuple[str, str] | None = None) -> TidyResult:
     """Read any LimeSurvey response export into the tidy frame.
 
     Args:
@@ -627,6 +658,7 @@ def read_export(path: str | Path, instrument: Any = None, *, lss: str | Path | N
         language: the language of a ``long``/``full`` export when not the base language.
         on_error: ``raise`` (default) or ``warn`` on failures of severity ``error``.
         secret_key: pseudonymisation key (default: the local secret file).
+        convert_yn: the (Y, N) values chosen with LimeSurvey's "convert Y/N" export option.
 
     Example:
         >>> from cchc_survey import load_instrument
@@ -640,7 +672,7 @@ def read_export(path: str | Path, instrument: Any = None, *, lss: str | Path | N
     raw = read_raw(path, encoding=encoding, format=format)
     if language:
         raw.language = language
-    return tidy_raw(raw, layout, on_error=on_error, secret_key=secret_key)
+    return tidy_raw(raw, layout, on_error=on_error, secret_key=secret_key, convert_yn=convert_yn)
 
 
 def label_frame(tidy: TidyResult, lang: str = "vi") -> pd.DataFrame:

@@ -34,7 +34,8 @@ def detect_format(path: str | Path, head: bytes) -> str:
         raise read_error(path, "byte 0", "this is a PDF; responses cannot be read back from it",
                          "export the responses as CSV, JSON or Excel.")
     low = h[:2048].lstrip().lower()
-    if low.startswith((b"<!doctype html", b"<html", b"<table")) or b"<html" in low[:400]:
+    if low.startswith((b"<!doctype html", b"<html", b"<table", b"<meta", b"<style")) or (
+            b"<html" in low[:400]):
         raise read_error(path, "byte 0", "this is an HTML (or Word/HTML) export or an error "
                          "page, not a response data file",
                          "export the responses as CSV, JSON or Excel.")
