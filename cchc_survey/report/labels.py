@@ -56,6 +56,9 @@ _TEXT: dict[str, tuple[str, str]] = {
     "value": ("Giá trị", "Value"),
     "severity": ("Mức độ", "Severity"),
     "message": ("Mô tả", "Message"),
+    "severity_error": ("lỗi", "errors"),
+    "severity_warning": ("cảnh báo", "warnings"),
+    "severity_info": ("thông tin", "notes"),
     "count": ("Số lượng", "Count"),
     # weighting
     "margin": ("Biên gia quyền", "Margin"),
