@@ -146,10 +146,11 @@ def compare_cmd(
 
     try:
         off = bundled_official() if official is None else load_official(official).table
-        sc = pd.read_csv(scores, keep_default_na=False, na_values=[""])
-        for c in ("group_var", "group_value"):
-            if c in sc:
-                sc[c] = sc[c].fillna("").astype(str)
+        from .scoretable import STR_COLUMNS
+
+        sc = pd.read_csv(scores, dtype={c: str for c in STR_COLUMNS}, keep_default_na=False,
+                         na_values={c: [""] for c in ("estimate", "se", "ci_low", "ci_high",
+                                                      "ci_level", "df", "n", "n_eff", "deff")})
         res = compare_official(sc, off, province=province, index=index,
                                era=era, scale=scale)  # type: ignore[arg-type]
     except CchcSurveyError as exc:

@@ -182,12 +182,15 @@ def allocate(n: int, N_h: Sequence[float] | Mapping[str, float] | pd.Series, *,
             raise SamplingError(f"S_h has {len(Sv)} values for {len(Nv)} strata")
         if (Sv < 0).any() or not np.isfinite(Sv).all():
             raise SamplingError("stratum standard deviations S_h must be finite and >= 0")
-        if (Nv * Sv).sum() == 0:
+        if (Nv * Sv).sum() == 0 and Nv.sum() > 0:
             raise SamplingError("every N_h·S_h is zero: Neyman allocation is undefined; "
                                 "use proportional allocation")
     else:
         raise SamplingError(f"unknown allocation {method!r}; use 'proportional' or 'neyman'")
     w = Nv * Sv
+    if w.sum() == 0:  # every stratum empty (then n == 0 by the check above)
+        return pd.DataFrame({"stratum": names, "N_h": Nv, "S_h": Sv, "share": np.nan,
+                             "n_exact": 0.0, "n_h": np.zeros(len(Nv), dtype=int)})
     alloc = np.zeros(len(Nv), dtype=int)
     capped = np.zeros(len(Nv), dtype=bool)
     exact = n * w / w.sum()
@@ -195,7 +198,8 @@ def allocate(n: int, N_h: Sequence[float] | Mapping[str, float] | pd.Series, *,
     for _ in range(len(Nv) + 1):
         rest = n - int(Nv[capped].sum())
         ww = np.where(capped, 0.0, w)
-        quota = np.where(capped, Nv, rest * ww / ww.sum() if ww.sum() > 0 else 0.0)
+        quota = (np.where(capped, Nv, rest * ww / ww.sum()) if ww.sum() > 0
+                 else np.where(capped, Nv, 0.0))
         over = ~capped & (quota > Nv)
         if not over.any():
             alloc = np.where(capped, Nv.astype(int), _largest_remainder(np.where(capped, 0, quota),

@@ -1,0 +1,252 @@
+"""Survey vs official comparison, wave change and the uncertainty-respecting league table.
+
+Every expected number is recomputed here from the inputs (plain Python / scipy), not copied from
+the code's output.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from cchc_survey.compare import (
+    ComparisonError,
+    change_between_waves,
+    compare_official,
+    league_table,
+)
+from cchc_survey.official import bundled_official, tidy_official
+from cchc_survey.scoretable import score_table
+
+OTHER_2023_TOTALS = [43.9603, 45.70, 46.0415, 45.5054, 45.61, 45.57, 41.7754, 38.97, 42.3]
+
+
+def _scores(rows):
+    return score_table([{"index": "PAPI", "ci_level": 0.95, "n": 400, "verified": True, **r}
+                        for r in rows])
+
+
+def _official(rows, cols=("index", "year", "province", "component", "value", "se",
+                          "source_url")):
+    df = pd.DataFrame(rows, columns=list(cols)).astype(str).replace("nan", "")
+    return tidy_official(df, file="t").table
+
+
+def test_compare_thai_nguyen_with_bundled_papi_2023():
+    sc = _scores([{"code": "total", "estimate": 44.0, "se": 0.5, "ci_low": 43.02,
+                   "ci_high": 44.98}])
+    r = compare_official(sc, bundled_official(), province="TP Thai Nguyen", index="PAPI",
+                         years=[2023])
+    assert len(r) == 1
+    row = r.iloc[0]
+    assert row["official_province"] == "Thái Nguyên"
+    assert row["official_value"] == 45.78
+    assert "baohomnay" in row["official_source_url"]
+    assert row["difference"] == pytest.approx(44.0 - 45.78)
+    assert row["difference_se"] == 0.5
+    assert row["difference_ci_low"] == pytest.approx(43.02 - 45.78)
+    assert row["difference_ci_high"] == pytest.approx(44.98 - 45.78)
+    assert bool(row["significant"]) is True
+    assert row["difference_method"].startswith("official value fixed")
+    others = np.array(OTHER_2023_TOTALS)
+    assert row["rank_if_official"] == 1 + int((others > 44.0).sum()) == 6
+    assert row["rank_best"] == 1 + int((others > 44.98).sum())
+    assert row["rank_worst"] == 1 + int((others > 43.02).sum()) == 7
+    assert row["rank_among"] == len(others) + 1 == 10
+    assert row["rank_note"] == "among the 10 provinces with published values in 2023"
+    # 2023 aggregate: only the upper-medium range is published; 44.0 is in none of them.
+    assert row["group"] == ""
+    assert "only some group ranges" in row["group_basis"]
+
+
+def test_group_from_published_upper_medium_range():
+    sc = _scores([{"code": "total", "estimate": 43.0, "se": 0.5, "ci_low": 42.02,
+                   "ci_high": 43.98}])
+    r = compare_official(sc, bundled_official(), province="Ha Noi", index="PAPI", years=[2023])
+    row = r.iloc[0]
+    assert row["group"] == "Trung bình cao"
+    assert "42.39–43.95" in row["group_basis"]
+    assert row["difference"] == pytest.approx(43.0 - 43.9603)
+    assert bool(row["significant"]) is False  # 42.02-43.9603 < 0 < 43.98-43.9603
+
+
+def test_official_se_gives_independent_samples_ci_with_t():
+    off = _official([("SIPAS", 2023, "Tỉnh Hà Nam", "total", "82.0", "1.0", "u"),
+                     ("SIPAS", 2023, "Nam Dinh", "total", "85.0", "", "u"),
+                     ("SIPAS", 2023, "Ninh Binh", "total", "80.0", "", "u")])
+    sc = score_table([{"index": "SIPAS", "code": "total", "estimate": 0.85, "se": 0.01,
+                       "ci_low": 0.83, "ci_high": 0.87, "ci_level": 0.90, "df": 30, "n": 300}])
+    r = compare_official(sc, off, province="Hà Nam", scale=100)
+    row = r.iloc[0]
+    se = math.sqrt(1.0**2 + 1.0**2)
+    q = stats.t.ppf(0.95, 30)
+    assert row["estimate"] == pytest.approx(85.0)
+    assert row["difference"] == pytest.approx(3.0)
+    assert row["difference_se"] == pytest.approx(se)
+    assert row["difference_ci_low"] == pytest.approx(3.0 - q * se)
+    assert row["difference_ci_high"] == pytest.approx(3.0 + q * se)
+    assert bool(row["significant"]) is True
+    assert row["difference_method"].startswith("independent samples")
+    assert row["rank_if_official"] == 1 and row["rank_among"] == 3  # 85 ties 85: not above
+
+
+def test_merged_unit_shows_components_and_a_visible_aggregate():
+    off = _official([("PAPI", 2023, "Hai Phong", "D6", "7.9000", "", "u1"),
+                     ("PAPI", 2023, "Hai Duong", "D6", "7.4842", "", "u2"),
+                     ("PAPI", 2023, "Ha Noi", "D6", "7.8486", "", "u3"),
+                     ("PAPI", 2022, "Hai Phong", "D6", "7.7000", "", "u4")])
+    sc = _scores([{"code": "D6", "estimate": 7.5, "se": 0.1, "ci_low": 7.304,
+                   "ci_high": 7.696}])
+    r = compare_official(sc, off, province="Thành phố Hải Phòng", era="new", index="PAPI")
+    r23 = r[r["year"] == 2023].set_index("role")
+    comp = r[(r["year"] == 2023) & (r["role"] == "component")]
+    assert sorted(comp["official_province"]) == ["Hải Dương", "Hải Phòng"]
+    assert comp["difference"].isna().all()
+    agg = r23.loc["aggregate"]
+    assert agg["official_value"] == pytest.approx((7.9 + 7.4842) / 2)
+    assert agg["aggregate_method"] == "unweighted mean of Hải Phòng, Hải Dương"
+    assert agg["official_province"] == "Hải Phòng+Hải Dương"
+    assert agg["difference"] == pytest.approx(7.5 - (7.9 + 7.4842) / 2)
+    assert agg["rank_among"] == 2 and agg["rank_if_official"] == 2  # vs Hà Nội only
+    assert agg["rank_note"].endswith("(pre-merger provinces)")
+    # 2022: Hải Dương missing -> no invented aggregate.
+    a22 = r[(r["year"] == 2022) & (r["role"] == "aggregate")].iloc[0]
+    assert math.isnan(a22["official_value"]) and math.isnan(a22["difference"])
+    assert "no published value for Hải Dương" in a22["aggregate_method"]
+    # Weighted by population (given by the analyst).
+    rw = compare_official(sc, off, province="Hai Phong", era="new", years=[2023],
+                          aggregate="weighted", weights={"Hải Phòng": 2.1, "Hai Duong": 1.9},
+                          weights_label="population (million)")
+    aw = rw[rw["role"] == "aggregate"].iloc[0]
+    assert aw["official_value"] == pytest.approx((2.1 * 7.9 + 1.9 * 7.4842) / 4.0)
+    assert aw["aggregate_method"].startswith("weighted mean by population (million) of")
+    with pytest.raises(ComparisonError, match="needs weights"):
+        compare_official(sc, off, province="Hai Phong", era="new", aggregate="weighted")
+
+
+def test_unmerged_new_unit_and_hue():
+    off = _official([("PAPI", 2023, "Thua Thien Hue", "total", "46.0415", "", "u"),
+                     ("PAPI", 2025, "Huế", "total", "47.0", "", "v")])
+    sc = _scores([{"code": "total", "estimate": 45.0, "se": 0.4, "ci_low": 44.2,
+                   "ci_high": 45.8}])
+    r = compare_official(sc, off, province="TP. Huế", era="new")
+    assert r["role"].tolist() == ["province", "province"]
+    assert r["official_province"].tolist() == ["Thừa Thiên Huế", "Huế"]
+    assert r["difference"].tolist() == pytest.approx([45.0 - 46.0415, 45.0 - 47.0])
+
+
+def test_groups_from_cutoffs_and_from_a_complete_table():
+    vals = {"Ha Noi": 8.2, "Ha Giang": 7.9, "Cao Bang": 7.6, "Bac Kan": 7.4,
+            "Tuyen Quang": 7.3, "Lao Cai": 7.0, "Dien Bien": 6.9, "Lai Chau": 7.7}
+    off = _official([("PAPI", 2022, p, "D6", str(v), "", "u") for p, v in vals.items()])
+    sc = _scores([{"code": "D6", "estimate": 7.83, "se": 0.05, "ci_low": 7.73,
+                   "ci_high": 7.93}])
+    row = compare_official(sc, off, province="Lai Chau").iloc[0]
+    # 7.83 lies between the printed 'Trung bình cao' top (7.8072) and 'Cao' bottom (7.8579).
+    assert row["group"] == "Trung bình cao"
+    assert "outside the printed ranges" in row["group_basis"]
+    sc2 = _scores([{"code": "D6", "estimate": 8.0, "se": 0.05, "ci_low": 7.9, "ci_high": 8.1}])
+    assert compare_official(sc2, off, province="Lai Chau").iloc[0]["group"] == "Cao"
+    # No published ranges for 2023 -> group only when the table is declared complete.
+    off23 = _official([("PAPI", 2023, p, "D6", str(v), "", "u") for p, v in vals.items()])
+    r = compare_official(sc, off23, province="Lai Chau").iloc[0]
+    assert r["group"] == "" and "incomplete" in r["group_basis"]
+    rc = compare_official(sc, off23, province="Lai Chau", complete=True).iloc[0]
+    others = np.array([v for p, v in vals.items() if p != "Lai Chau"])
+    rank = 1 + int((others > 7.83).sum())
+    assert rc["rank_if_official"] == rank == 3
+    assert rc["group"] == ["Cao", "Trung bình cao", "Trung bình thấp", "Thấp"][
+        math.ceil(4 * rank / 8) - 1] == "Trung bình cao"
+    assert rc["group_basis"].startswith("quartile of the rank order among 8")
+
+
+def test_published_max_is_reported():
+    sc = score_table([{"index": "SIPAS", "code": "total", "estimate": 92.0, "se": 0.5,
+                       "ci_low": 91.02, "ci_high": 92.98, "ci_level": 0.95, "n": 300}])
+    r = compare_official(sc, bundled_official(), province="Quang Ninh", index="SIPAS",
+                         years=[2023]).iloc[0]
+    assert r["official_value"] == 90.61
+    assert r["difference"] == pytest.approx(92.0 - 90.61)
+    assert r["rank_if_official"] == 1 and r["rank_among"] == 5
+    assert "above the published maximum (90.61)" in r["rank_note"]
+
+
+def test_compare_errors():
+    sc = _scores([{"code": "total", "estimate": 44.0, "se": 0.5, "ci_low": 43.0,
+                   "ci_high": 45.0}])
+    with pytest.raises(ComparisonError, match="not one of the 63"):
+        compare_official(sc, bundled_official(), province="Atlantis")
+    with pytest.raises(ComparisonError, match="no official value shares a component"):
+        compare_official(_scores([{"code": "X9", "estimate": 1.0}]), bundled_official(),
+                         province="Ha Noi")
+    with pytest.raises(ComparisonError, match="no score rows"):
+        compare_official(sc, bundled_official(), province="Ha Noi", group_var="wave",
+                         group_value="Q9")
+
+
+def test_change_between_waves():
+    rows = []
+    for w, e, s in (("2025-Q1", 80.0, 0.5), ("2025-Q2", 82.5, 0.6), ("2025-Q3", 82.0, 0.9)):
+        rows.append({"code": "SIPAS", "group_var": "wave", "group_value": w, "estimate": e,
+                     "se": s})
+    rows.append({"code": "SIPAS", "estimate": 81.0, "se": 0.6})  # whole sample: ignored
+    ch = change_between_waves(_scores(rows))
+    assert ch["wave_from"].tolist() == ["2025-Q1", "2025-Q2"]
+    assert ch["wave_to"].tolist() == ["2025-Q2", "2025-Q3"]
+    z = stats.norm.ppf(0.975)
+    se1, se2 = math.hypot(0.5, 0.6), math.hypot(0.6, 0.9)
+    assert ch["change"].tolist() == pytest.approx([2.5, -0.5])
+    assert ch["change_se"].tolist() == pytest.approx([se1, se2])
+    assert ch["ci_low"].tolist() == pytest.approx([2.5 - z * se1, -0.5 - z * se2])
+    assert ch["ci_high"].tolist() == pytest.approx([2.5 + z * se1, -0.5 + z * se2])
+    assert ch["significant"].tolist() == [2.5 - z * se1 > 0, False] == [True, False]
+    assert ch["method"].iloc[0].startswith("independent samples: SE = sqrt(se1² + se2²)")
+    # An explicit order that reverses time.
+    rev = change_between_waves(_scores(rows), order=["2025-Q3", "2025-Q2", "2025-Q1"])
+    assert rev["change"].tolist() == pytest.approx([0.5, -2.5])
+    with pytest.raises(ComparisonError, match="not in order"):
+        change_between_waves(_scores(rows), order=["2025-Q1"])
+
+
+def _league_scores(units):
+    return _scores([{"code": "SIPAS", "group_var": "donvi", "group_value": u, "estimate": e,
+                     "ci_low": lo, "ci_high": hi} for u, e, lo, hi in units])
+
+
+UNITS = [("A", 90.0, 88.0, 92.0), ("B", 87.0, 85.5, 88.5), ("C", 86.0, 84.0, 87.5),
+         ("D", 80.0, 78.0, 82.0), ("E", 79.0, 77.5, 81.0), ("F", 70.0, 65.0, 75.0)]
+
+
+def test_league_table_ranks_only_non_overlapping_units_apart():
+    lt = league_table(_league_scores(UNITS), code="SIPAS", group_var="donvi")
+    assert lt["unit"].tolist() == ["A", "B", "C", "D", "E", "F"]
+    # Brute force: best rank = 1 + units wholly above; worst = n - units wholly below.
+    for u, _, lo, hi in UNITS:
+        above = sum(1 for _, _, lo2, _ in UNITS if lo2 > hi)
+        below = sum(1 for _, _, _, hi2 in UNITS if hi2 < lo)
+        row = lt[lt["unit"] == u].iloc[0]
+        assert (row["rank_best"], row["rank_worst"]) == (1 + above, 6 - below)
+    assert lt["rank_range"].tolist() == ["1–2", "1–3", "2–3", "4–5", "4–5", "6"]
+    assert lt["tier"].tolist() == [1, 1, 1, 2, 2, 3]
+    assert lt["tier_size"].tolist() == [3, 3, 3, 2, 2, 1]
+    # No two overlapping units are in different tiers.
+    for _, a in lt.iterrows():
+        for _, b in lt.iterrows():
+            if a["ci_low"] <= b["ci_high"] and b["ci_low"] <= a["ci_high"]:
+                assert a["tier"] == b["tier"]
+
+
+def test_league_table_chain_of_overlaps_is_one_tier_and_errors():
+    chain = [("P", 10.0, 9.0, 11.0), ("Q", 8.5, 7.5, 9.5), ("R", 7.0, 6.0, 8.0)]
+    lt = league_table(_league_scores(chain), code="SIPAS", group_var="donvi")
+    assert lt["tier"].tolist() == [1, 1, 1]
+    assert lt["rank_range"].tolist() == ["1–2", "1–3", "2–3"]
+    with pytest.raises(ComparisonError, match="no confidence interval"):
+        league_table(_scores([{"code": "SIPAS", "group_var": "donvi", "group_value": "X",
+                               "estimate": 1.0}]), code="SIPAS", group_var="donvi")
+    with pytest.raises(ComparisonError, match="no score rows"):
+        league_table(_league_scores(chain), code="PAPI", group_var="donvi")
