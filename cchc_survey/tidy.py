@@ -393,6 +393,9 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
     for ln, v in zip(lines[bad_id].tolist(), rid_text[bad_id].tolist(), strict=True):
         rejected.append({"row": ln, "response_id": pd.NA,
                          "reason": f"response id {v!r} is missing or not a whole number"})
+        fail.add("id", "response_id", v, ln, "error",
+                 f"response id {v!r} is missing or not a whole number; the row was set aside "
+                 "(see rejected)")
     keep = ~bad_id
     rid_int = rid.where(keep).astype("Int64")
     dup = rid_int.duplicated(keep="first") & keep
@@ -594,7 +597,7 @@ def _report(result: TidyResult, path: str, on_error: OnError) -> None:
                 "correct the file or read it with on_error='warn' and check result.failures",
                 line=int(row) if row is not None else None))
         raise ExportValidationError(
-            problems, f"{name}: {len(errors)} value(s) do not fit "
+            problems, f"{name}: {len(errors)} problem(s) with rows or values read against "
             f"{result.layout.source} {result.layout.source_id}", result)
     warn = f[f["severity"].isin(["warning", "error"])]
     if len(warn):

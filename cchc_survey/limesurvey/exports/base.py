@@ -10,6 +10,7 @@ Stata codes). Mapping the columns to items and typing the values is :mod:`cchc_s
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -146,4 +147,5 @@ def decode_text(raw: bytes, path: str | Path, encoding: str | None = None) -> tu
     except LookupError:
         raise read_error(path, "encoding", f"unknown encoding {enc!r}",
                          "use a Python codec name such as 'utf-8', 'utf-16' or 'cp1258'.") from None
-    return text.lstrip("\ufeff"), enc
+    # NFC at the boundary: Windows-1258 files decode to base letters + combining tone marks.
+    return unicodedata.normalize("NFC", text.lstrip("\ufeff")), enc

@@ -94,7 +94,7 @@ def read_spss_pair(path: str | Path, *, encoding: str | None = None) -> RawExpor
     sps, dat = _pair_paths(Path(path))
     sps_blob, dat_blob = sps.read_bytes(), dat.read_bytes()
     sps_text, _ = decode_text(sps_blob, sps, encoding)
-    names, types = parse_sps(sps_text, sps)
+    names, _types = parse_sps(sps_text, sps)
     text, enc = decode_text(dat_blob, dat, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=",", quotechar="'",
                         strict=True)
