@@ -263,3 +263,14 @@ def test_arithmetic_flags_a_wrong_sum_and_skips_incomplete():
     assert "not confirmed" in c.loc["Hà Giang", "note"]
     assert pd.isna(c.loc["Hà Giang", "expected_children"])
     assert c.loc["Lào Cai", "status"] == "ambiguous"
+
+
+def test_tidy_official_accepts_a_numeric_frame():
+    df = pd.DataFrame({"index": ["PAR", "PAR"], "year": [2023, 2023],
+                       "province": ["Quảng Ninh", "An Giang"], "component": ["total", "total"],
+                       "value": [92.18, 81.32], "se": [0.4, float("nan")],
+                       "source_url": ["u", "u"]})
+    t = tidy_official(df).table
+    assert t["value"].tolist() == [92.18, 81.32]
+    assert t["se"].iloc[0] == 0.4 and math.isnan(t["se"].iloc[1])
+    assert t["province_std"].tolist() == ["Quảng Ninh", "An Giang"]

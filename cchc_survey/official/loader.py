@@ -110,6 +110,7 @@ def _decimals(raw: pd.Series) -> pd.Series:
 def _to_number(raw: pd.Series, file: str, column: str, rows: np.ndarray,
                required: bool) -> tuple[pd.Series, list[Problem]]:
     s = raw.fillna("").astype(str).str.strip()
+    s = s.where(~s.str.lower().isin(["nan", "none", "<na>"]), "")  # numbers given as a frame
     # Vietnamese decimal comma ("8,3") when there is no dot.
     s = s.where(s.str.contains(".", regex=False), s.str.replace(",", ".", regex=False))
     num = pd.to_numeric(s.where(s != ""), errors="coerce")
@@ -228,7 +229,7 @@ def load_official(path: str | Path, *, sheet: str | int = 0,
 
 
 def _bundled_csv(name: str) -> pd.DataFrame:
-    with resources.files("cchc_survey.official.data").joinpath(name).open(encoding="utf-8") as f:
+    with resources.files("cchc_survey.official").joinpath("data", name).open(encoding="utf-8") as f:
         return pd.read_csv(f, dtype=str, keep_default_na=False)
 
 

@@ -66,7 +66,7 @@ def province_key(name: str) -> str:
 
 
 def _data(name: str) -> pd.DataFrame:
-    with resources.files("cchc_survey.official.data").joinpath(name).open(encoding="utf-8") as f:
+    with resources.files("cchc_survey.official").joinpath("data", name).open(encoding="utf-8") as f:
         df = pd.read_csv(f, dtype=str, keep_default_na=False)
     return df.apply(lambda s: s.str.normalize("NFC"))
 
