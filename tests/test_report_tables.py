@@ -234,3 +234,19 @@ def test_sheet_names_are_valid_and_unique() -> None:
     second = sheet_name(long, [first])
     assert len(first) == 31 and len(second) == 31 and first != second
     assert second.endswith(" (2)")
+
+
+def test_write_all_writes_every_output(tmp_path: Path) -> None:
+    from cchc_survey.report import write_all
+
+    paths = write_all(example_inputs(fixture_free_texts()), tmp_path / "out")
+    assert sorted(k for k in paths if not k.startswith("chart:")) == [
+        "csv:PAPI", "csv:SIPAS", "docx", "excel", "html"]
+    charts = sorted(p.name for k, p in paths.items() if k.startswith("chart:"))
+    assert charts == ["01_sipas_yeu_to.html", "02_sipas_ho_so_cac_thanh_phan.html",
+                      "03_sipas_tieu_chi.html", "04_sipas_ket_qua_theo_don_vi_va_tieu_chi.html",
+                      "05_sipas_xu_huong_theo_dot_khao_sat.html",
+                      "06_sipas_phan_bo_cau_tra_loi.html", "07_papi_noi_dung.html",
+                      "08_papi_ho_so_cac_thanh_phan.html", "09_gap.html"]
+    assert all(p.stat().st_size > 1000 for p in paths.values())
+    assert paths["excel"].name == "bao_cao.xlsx" and paths["csv:SIPAS"].name == "bao_cao_sipas.csv"

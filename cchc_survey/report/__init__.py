@@ -6,22 +6,31 @@ codebook, free texts) through one :class:`ReportInputs` object; it computes no s
 Vietnamese by default (``lang="vi"``), English on request (``lang="en"``).
 
 Example:
-    >>> from cchc_survey.report import ReportInputs, write_excel, write_html, write_docx
+    >>> from cchc_survey.report import ReportInputs, write_all
     >>> inputs = ReportInputs(title="Khảo sát mức độ hài lòng năm 2024",
     ...                       organisation="Sở Nội vụ", scores={"SIPAS": table})  # doctest: +SKIP
-    >>> write_html(inputs, "out/bao_cao.html")  # doctest: +SKIP
+    >>> write_all(inputs, "data/processed/report")  # doctest: +SKIP
 """
 
+from . import charts
+from .docx import write_docx
+from .html import build_html, write_html
 from .inputs import Provenance, ReportInputError, ReportInputs, WeightingReport
 from .tables import safe_cell, safe_frame, write_csv, write_excel
+from .writeall import write_all
 
 __all__ = [
     "Provenance",
     "ReportInputError",
     "ReportInputs",
     "WeightingReport",
+    "build_html",
+    "charts",
     "safe_cell",
     "safe_frame",
+    "write_all",
     "write_csv",
+    "write_docx",
     "write_excel",
+    "write_html",
 ]
