@@ -150,12 +150,13 @@ def generate(inst: Instrument, design: DemoDesign | None = None) -> DemoData:
     weight = 1.0 / (pi1 * pi2)[psu_global]
 
     # --- time: waves are months ---------------------------------------------------------------
-    start = pd.Timestamp(d.start)
-    days = d.months * 30
-    start_s = np.sort(rng.integers(0, days * 86400 - 3600, n)) + 7 * 3600
+    start = pd.Timestamp(d.start).normalize()
+    end = (start + pd.DateOffset(months=d.months)).replace(day=1)
+    span = int((end - start).total_seconds()) - 86400
+    start_s = np.sort(rng.integers(0, span, n)) + 7 * 3600
     startdate = start + pd.to_timedelta(start_s, unit="s")
     duration = rng.integers(150, 1500, n)
-    month_idx = ((startdate - start).days // 30).to_numpy()
+    month_idx = ((startdate.year - start.year) * 12 + startdate.month - start.month).to_numpy()
 
     # --- latent satisfaction -------------------------------------------------------------------
     effects = np.array([d.unit_effects.get(u, e) for u, e in

@@ -164,8 +164,18 @@ def score_matrix(frame: pd.DataFrame, inst: Instrument, items: tuple[str, ...]) 
             raise MethodologyError(f"the data have no column for item {iid}")
         mapping = score_codes(sf, inst, item)
         col = frame[iid]
-        keys = pd.Series(list(mapping.keys()), dtype=object)
-        vals = pd.Series(list(mapping.values()), index=keys.astype(str))
-        as_text = col.astype("string")
-        Y[:, j] = as_text.map(vals).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+        if pd.api.types.is_numeric_dtype(col) and all(isinstance(c, int) for c in mapping):
+            # numeric codes (Int64 from the tidy reader, float from a plain CSV): map by value
+            x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            codes = np.array(list(mapping), dtype=float)
+            vals = np.array(list(mapping.values()), dtype=float)
+            pos = np.searchsorted(codes, x, sorter=np.argsort(codes))
+            order = np.argsort(codes)
+            pos = np.clip(pos, 0, len(codes) - 1)
+            hit = codes[order][pos] == x
+            Y[:, j] = np.where(hit, vals[order][pos], np.nan)
+        else:
+            table = pd.Series(list(mapping.values()), index=[str(c) for c in mapping], dtype=float)
+            Y[:, j] = col.astype("string").map(table).astype("Float64").to_numpy(
+                dtype=float, na_value=np.nan)
     return Y

@@ -487,7 +487,7 @@ BUILTIN_SCALES: dict[str, Scale] = {
     ),
     "checked": Scale(
         ordered=False,
-        options=[ScaleOption(code="Y", vi="Có chọn", en="Selected")],
+        options=[ScaleOption(code="Y", vi="Có", en="Yes")],
     ),
 }
 """Scales LimeSurvey fixes by question type (G, Y, M); an instrument may not redefine them."""

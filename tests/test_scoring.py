@@ -1,0 +1,180 @@
+"""Index scoring: the methodology-driven engine reproduces R's survey oracle and hand counts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cchc_survey import QUESTIONNAIRES
+from cchc_survey.design import SurveyDesign
+from cchc_survey.errors import MethodologyError
+from cchc_survey.generate import DemoDesign, generate, write_limesurvey_csv
+from cchc_survey.indices.linear import build_aggregation
+from cchc_survey.indices.score import add_wave, coverage, design_from_tidy, score
+from cchc_survey.instrument import load_instrument
+from cchc_survey.tidy import read_export
+
+FIX = Path(__file__).parent / "fixtures"
+ORACLE = json.loads((FIX / "oracle" / "oracle_public.json").read_text(encoding="utf-8"))
+ELEMENTS = ["access", "procedure", "staff", "result", "feedback"]
+
+
+@pytest.fixture(scope="module")
+def oracle_inst():
+    return load_instrument(FIX / "instruments" / "oracle_sipas.yaml")
+
+
+@pytest.fixture(scope="module")
+def oracle_df() -> pd.DataFrame:
+    return pd.read_csv(FIX / "oracle" / "sipas_public.csv")
+
+
+@pytest.fixture(scope="module")
+def oracle_design(oracle_df: pd.DataFrame) -> SurveyDesign:
+    return SurveyDesign.from_frame(oracle_df, weights="w", strata="stratum", cluster="psu", nest=True)
+
+
+def _get(table: pd.DataFrame, code: str, group_value: str = "") -> pd.Series:
+    row = table[(table["code"] == code) & (table["group_value"] == group_value)]
+    assert len(row) == 1, (code, group_value)
+    return row.iloc[0]
+
+
+def test_element_and_index_match_r_survey(oracle_inst, oracle_design) -> None:
+    t = score(oracle_design, oracle_inst)
+    ref = ORACLE["design_weighted"]["element_index_A"]
+    for e in ELEMENTS:
+        r = _get(t, e)
+        assert r["estimate"] == pytest.approx(ref[e]["estimate"], abs=1e-9)
+        assert r["se"] == pytest.approx(ref[e]["se"], abs=1e-9)
+        assert r["unit"] == "proportion"
+        assert r["level"] == "element"
+    r = _get(t, "SIPAS")
+    assert r["estimate"] == pytest.approx(ref["SIPAS_index_mean_of_elements"]["estimate"], abs=1e-9)
+    assert r["se"] == pytest.approx(ref["SIPAS_index_mean_of_elements"]["se"], abs=1e-9)
+    # criteria = single items: R's svymean of sat_<item>
+    items = ORACLE["design_weighted"]["items"]
+    for item, ref_item in items.items():
+        if item == "overall":
+            continue
+        r = _get(t, f"{item}c")
+        assert r["estimate"] == pytest.approx(ref_item["estimate"], abs=1e-9)
+        assert r["se"] == pytest.approx(ref_item["se"], abs=1e-9)
+        assert r["n"] == ref_item["n_valid"]
+        assert r["deff"] == pytest.approx(ref_item["deff"], abs=1e-6)
+        assert r["df"] == 46
+
+
+def test_overall_question_variant_matches_r(oracle_inst, oracle_design) -> None:
+    t = score(oracle_design, oracle_inst, variant="overall")
+    ref = ORACLE["design_weighted"]["items"]["overall"]
+    r = _get(t, "SIPAS")
+    assert r["estimate"] == pytest.approx(ref["estimate"], abs=1e-9)
+    assert r["se"] == pytest.approx(ref["se"], abs=1e-9)
+    assert r["variant"] == "overall"
+
+
+def test_domains_match_r_svyby(oracle_inst, oracle_design) -> None:
+    t = score(oracle_design, oracle_inst, by="area")
+    for level in ("rural", "urban"):
+        ref = ORACLE["design_weighted"]["by_area"]["element_index_A"][level]
+        for e in ELEMENTS:
+            r = _get(t, e, level)
+            assert r["estimate"] == pytest.approx(ref[e]["estimate"], abs=1e-9)
+            assert r["se"] == pytest.approx(ref[e]["se"], abs=1e-9)
+            assert r["group_var"] == "area"
+
+
+def test_raked_scores_carry_calibration_into_se(oracle_inst, oracle_df, oracle_design) -> None:
+    meta = json.loads((FIX / "oracle" / "sipas_public_meta.json").read_text(encoding="utf-8"))
+    margins = [pd.DataFrame(meta["margins"]["gender_age"]), pd.DataFrame(meta["margins"]["area"])]
+    raked = oracle_design.rake(margins, maxit=100, epsilon=1e-12)
+    t = score(raked, oracle_inst)
+    ref = ORACLE["raked"]["element_index_A"]
+    for e in ELEMENTS:
+        r = _get(t, e)
+        assert r["estimate"] == pytest.approx(ref[e]["estimate"], abs=1e-9)
+        assert r["se"] == pytest.approx(ref[e]["se"], abs=1e-8)
+
+
+def test_aggregation_matrix_is_the_declared_formula() -> None:
+    inst = load_instrument(QUESTIONNAIRES / "sipas_one_stop.yaml")
+    agg = build_aggregation(inst, "criteria")
+    rows = dict(zip(agg.components, agg.A, strict=True))
+    col = {c: j for j, c in enumerate(agg.items)}
+    assert rows["E3"][col["cc_c1"]] == pytest.approx(1 / 6)
+    assert rows["SIPAS"][col["cc_c1"]] == pytest.approx(1 / 30)
+    assert rows["SIPAS"][col["kq_c1"]] == pytest.approx(1 / 15)
+    assert rows["SIPAS"][col["hailong"]] == 0
+    over = build_aggregation(inst, "overall_questions")
+    r = dict(zip(over.components, over.A, strict=True))
+    assert r["SIPAS"][col["hailong"]] == 1 and r["SIPAS"].sum() == 1
+    assert r["E2"][col["ttchung"]] == 1 and r["E2"].sum() == 1
+    with pytest.raises(MethodologyError, match="no aggregation variant"):
+        build_aggregation(inst, "nope")
+    cov = coverage(inst)
+    assert cov["covered"].all() and len(cov) == 28
+
+
+@pytest.fixture(scope="module")
+def demo_tidy(tmp_path_factory):
+    inst = load_instrument(QUESTIONNAIRES / "sipas_one_stop.yaml")
+    demo = generate(inst, DemoDesign(n=900, seed=11))
+    path = write_limesurvey_csv(demo.export, tmp_path_factory.mktemp("demo") / "export.csv")
+    return inst, read_export(path, inst).frame
+
+
+def test_unweighted_scores_equal_an_independent_count(demo_tidy) -> None:
+    inst, frame = demo_tidy
+    frame = frame[frame["complete"]]
+    t = score(design_from_tidy(frame, inst, weighted=False), inst, by=[None, "donvi"])
+    assert set(t["method"]) == {"unweighted"}
+
+    def share(df: pd.DataFrame, col: str) -> float:
+        v = pd.to_numeric(df[col], errors="coerce").dropna()
+        return 100.0 * float((v >= 4).mean())
+
+    crit = {c.id: inst.mirroring_items(c.id)[0].id for c in inst.components.values()
+            if c.level == "criterion"}
+    for sub, gv in [(frame, "")] + [(frame[frame["donvi"] == u], u) for u in ["U01", "U04"]]:
+        expect_c = {cid: share(sub, item) for cid, item in crit.items()}
+        for cid, val in expect_c.items():
+            r = _get(t, cid, gv)
+            assert r["estimate"] == pytest.approx(val, abs=1e-9)
+            assert r["n"] == pd.to_numeric(sub[crit[cid]], errors="coerce").notna().sum()
+        elements = {}
+        for e in ("E1", "E2", "E3", "E4", "E5"):
+            kids = [c for c in expect_c if c.startswith(e + ".")]
+            elements[e] = float(np.mean([expect_c[k] for k in kids]))
+            assert _get(t, e, gv)["estimate"] == pytest.approx(elements[e], abs=1e-9)
+        assert _get(t, "SIPAS", gv)["estimate"] == pytest.approx(np.mean(list(elements.values())),
+                                                                 abs=1e-9)
+    u = _get(t, "E1", "U01")
+    assert u["group_label_vi"] == "Sở Tài chính"
+    assert u["label_vi"] == "Tiếp cận dịch vụ hành chính công"
+    assert not u["verified"] and "chưa" in u["note_vi"]
+    assert 0 <= t["ci_low"].min() and t["ci_high"].max() <= 100
+
+
+def test_weighted_scores_equal_an_independent_ratio(demo_tidy) -> None:
+    inst, frame = demo_tidy
+    frame = frame[frame["complete"]]
+    t = score(design_from_tidy(frame, inst), inst, variant="overall_questions")
+    w = frame["trongso"].astype(float).to_numpy()
+    v = pd.to_numeric(frame["hailong"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    ok = ~np.isnan(v)
+    expect = 100 * np.sum(w[ok] * (v[ok] >= 4)) / np.sum(w[ok])
+    r = _get(t, "SIPAS")
+    assert r["estimate"] == pytest.approx(expect, abs=1e-9)
+    assert r["method"] == "taylor" and r["se"] > 0
+
+
+def test_waves_are_calendar_periods(demo_tidy) -> None:
+    inst, frame = demo_tidy
+    w = add_wave(frame, inst)["wave"]
+    assert set(w.dropna()) == {f"2026-0{m}" for m in range(1, 7)}
+    assert w[~frame["complete"]].isna().all()
