@@ -146,6 +146,7 @@ def derive(method: str, params: list[Any], recordings: dict[str, Recording]) -> 
       slicing reproduces recording 144 (ids 10-20) and 192 (empty range -> ``DQo=``) exactly
       (tested). ``aFields=["id"]`` keeps the id column as in recording 148.
     * ``export_responses`` of 385925 (0 responses) -> 172; of 385926 (not active) -> 178.
+    * ``export_responses_by_token`` csv/code/short of 385924 for any token: :func:`_by_token`.
     * ``get_site_settings("versionnumber")`` -> ``"6.2.1"`` (the fixtures README's server table).
     * ``list_participants`` of 385924 with any attributes: rows of 007 (add_participants echo)
       updated with the current ``completed``/``usesleft``/``language`` of 123, shaped like 123.
@@ -167,6 +168,15 @@ def derive(method: str, params: list[Any], recordings: dict[str, Recording]) -> 
                    "incomplete": "csv_incomplete"}[status]  # fmt: skip
             data = slice_csv(_export_file(src), lo, hi, id_only=fields == ["id"])
             return rpc_body(base64.b64encode(data).decode("ascii"), export_encoder=True)
+    if method == "export_responses_by_token" and len(p) >= 4 and p[1] == 385925:
+        return recordings["173_error__empty_survey__export_responses_by_token"].body
+    if method == "export_responses_by_token" and len(p) >= 4 and p[1:3] == [385924, "csv"]:
+        p += [None] * (8 - len(p))
+        _, _, _, token, lang, status, heading, rtype = p
+        status = status or "all"
+        if lang in (None, "vi") and heading in (None, "code") and rtype in (None, "short") \
+                and status in ("all", "complete", "incomplete"):  # fmt: skip
+            return _by_token(token, status, recordings)
     if method == "get_site_settings" and p[1:] == ["versionnumber"]:
         return rpc_body("6.2.1")
     if method == "get_survey_properties" and p[1:] == [385924, ["language"]]:
@@ -174,6 +184,26 @@ def derive(method: str, params: list[Any], recordings: dict[str, Recording]) -> 
     if method == "list_participants" and len(p) >= 2 and p[1] == 385924:
         return _derived_participants(p, recordings)
     return None
+
+
+def _by_token(token: str, status: str, recordings: dict[str, Recording]) -> bytes:
+    """export_responses_by_token from the full exports 130/145/146, rows whose token matches.
+
+    A token with no response at all -> 156 (``No Response found for Token``); a token whose
+    responses the completion filter removes -> ``DQo=`` (155). Reproduces 153 and 155 (tested).
+    """
+    def rows(name: str) -> tuple[bytes, list[bytes]]:
+        header, records = _csv_records(_export_file(name))
+        tok = token.encode("utf-8")
+        return header, [r for r in records if r.split(b";", 6)[5] == b'"' + tok + b'"']
+
+    header, any_rows = rows("csv_code_short")
+    if not any_rows:
+        return recordings["156_export_responses_by_token__no_response"].body
+    src = {"all": "csv_code_short", "complete": "csv_complete", "incomplete": "csv_incomplete"}
+    header, keep = rows(src[status])
+    data = header + b"\r\n" + b"".join(r + b"\r\n" for r in keep) + b"\r\n" if keep else b"\r\n"
+    return rpc_body(base64.b64encode(data).decode("ascii"), export_encoder=True)
 
 
 def _derived_participants(p: list[Any], recordings: dict[str, Recording]) -> bytes:

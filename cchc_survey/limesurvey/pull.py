@@ -1,0 +1,348 @@
+"""Incremental pull of responses from LimeSurvey into the raw snapshot store.
+
+How a pull works (:func:`pull_responses`):
+
+1. **List the ids** that match the filter: one ``export_responses`` of the ``id`` column only
+   (``aFields=["id"]``, same completion filter). This is small (a few bytes per response).
+2. **Subtract the ids already stored** for the same *export profile* (document type, headings,
+   answer type, language, completion filter; see :func:`profile_of`), read from the manifests in
+   ``data/raw/<survey>/``. What is left is what is new since the last pull, including a response
+   that was pulled under no profile yet (e.g. a response that became complete since the last
+   ``--completion complete`` pull).
+3. **Export the new ids in pages** by response id (``iFromResponseID``/``iToResponseID``, both
+   inclusive). A page is a run of consecutive new ids in the listing, at most ``page_size`` long,
+   so a page's id range never contains an id that is already stored: pulling twice yields no
+   duplicate. Memory holds one page.
+4. **Write each page as one immutable snapshot** (the export file's bytes exactly as LimeSurvey
+   wrote them, after base64 decoding) with a manifest (survey id, server URL without credentials,
+   time, id range, count, ids, sha256, instrument id and version, LimeSurvey version, export
+   settings). A page is written only after it was received whole and its ids were checked; a pull
+   that dies part-way leaves the pages already written (complete, each with its manifest) and
+   nothing else, and the next pull resumes with the ids still missing.
+
+Limitation (by design of an id-based increment): a response is pulled once per profile; if it
+was pulled while incomplete under ``completion="all"``, later answers to it are not pulled again.
+Pull with ``completion="complete"`` to take responses only once they are finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..store import RawStore
+from .client import CompletionStatus, HeadingType, LimeSurvey, ResponseType
+from .errors import CorruptExportError, NoResponsesError, PullConsistencyError
+
+__all__ = ["SOURCE", "PullResult", "parse_response_ids", "plan_pages", "profile_of", "pull_by_token",
+           "pull_responses"]  # fmt: skip
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "limesurvey-rpc"
+PullDocument = Literal["csv", "json"]
+
+
+@dataclass(frozen=True)
+class PullResult:
+    """What one pull did.
+
+    Attributes:
+        survey_id: the survey.
+        snapshots: data paths of the snapshots written (one per page), in id order.
+        new_ids: the response ids written by this pull, ascending.
+        listed: how many ids the server listed for the filter.
+        already_stored: how many of those were already in the store (same profile).
+        message: one line for the user.
+    """
+
+    survey_id: int
+    snapshots: list[Path] = field(default_factory=list)
+    new_ids: list[int] = field(default_factory=list)
+    listed: int = 0
+    already_stored: int = 0
+    message: str = ""
+
+
+def profile_of(document: str, heading: str, response: str, language: str, completion: str) -> str:
+    """The export profile key, e.g. ``csv/code/short/vi/all``: pulls of one profile are one series."""
+    return f"{document}/{heading}/{response}/{language}/{completion}"
+
+
+def parse_response_ids(data: bytes, document: PullDocument = "csv") -> np.ndarray:
+    """Response ids in an ``export_responses`` file (csv: ``;``-separated, BOM, ``id`` column).
+
+    An empty result (``\\r\\n``, README behaviour 10) has no ids.
+
+    Raises:
+        CorruptExportError: the file has no ``id`` column or an id is not an integer.
+    """
+    if not data.strip():
+        return np.array([], dtype=np.int64)
+    try:
+        if document == "json":
+            frame = pd.DataFrame(json.loads(data.decode("utf-8"))["responses"])
+        else:
+            frame = pd.read_csv(io.BytesIO(data), sep=";", dtype=str, encoding="utf-8-sig",
+                                keep_default_na=False, usecols=["id"])  # fmt: skip
+        ids = pd.to_numeric(frame["id"], errors="raise").astype(np.int64).to_numpy()
+    except (KeyError, ValueError, TypeError) as exc:
+        raise CorruptExportError(
+            "the export has no usable 'id' column; it cannot be checked, so it was not saved. "
+            "Pull again; if it persists, check the export settings (heading must be 'code').",
+            method="export_responses",
+            detail=str(exc)[:200],
+        ) from exc
+    return ids
+
+
+def plan_pages(listed: np.ndarray, known: np.ndarray, page_size: int) -> list[np.ndarray]:
+    """Split the new ids into pages whose id range holds no already-stored id.
+
+    A page is a run of consecutive *new* ids in the sorted listing, cut every ``page_size`` ids.
+
+    >>> [p.tolist() for p in plan_pages(np.array([1, 2, 3, 5, 8, 9]), np.array([3]), 2)]
+    [[1, 2], [5, 8], [9]]
+    """
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    ids = np.unique(listed.astype(np.int64))
+    new = ~np.isin(ids, known)
+    if not new.any():
+        return []
+    run = np.cumsum(~new)  # ids of one run share the count of known ids before them
+    new_ids, new_run = ids[new], run[new]
+    # position inside its run -> page number inside the run
+    starts = np.r_[0, np.flatnonzero(np.diff(new_run)) + 1]
+    run_len = np.diff(np.r_[starts, new_ids.size])
+    pos = np.arange(new_ids.size) - np.repeat(starts, run_len)
+    page_key = np.repeat(np.arange(starts.size), run_len) * (new_ids.size + 1) + pos // page_size
+    cuts = np.flatnonzero(np.diff(page_key)) + 1
+    return np.split(new_ids, cuts)
+
+
+def _stored_ids(store: RawStore, survey: str, profile: str) -> np.ndarray:
+    ids: list[int] = []
+    for snap in store.list_snapshots(survey):
+        m = snap.manifest
+        if m.get("source") == SOURCE and m.get("profile") == profile:
+            ids.extend(snap.response_ids)
+    return np.unique(np.asarray(ids, dtype=np.int64))
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), disable=not enabled, transient=False,
+    )  # fmt: skip
+
+
+def pull_responses(
+    ls: LimeSurvey,
+    survey_id: int,
+    *,
+    store: RawStore | None = None,
+    language: str = "vi",
+    completion: CompletionStatus = "all",
+    heading: HeadingType = "code",
+    response: ResponseType = "short",
+    document: PullDocument = "csv",
+    page_size: int = 500,
+    instrument_id: str | None = None,
+    instrument_version: str | None = None,
+    progress: bool = True,
+) -> PullResult:
+    """Pull the responses of ``survey_id`` that are not stored yet, page by page.
+
+    Args:
+        ls: an open client (``with LimeSurvey(load_config()) as ls``).
+        survey_id: the LimeSurvey survey id.
+        store: the raw store (default ``RawStore("data/raw")``).
+        language: export language, always sent explicitly (the survey's base language gives
+            the same codes; headings and labels of ``full``/``long`` exports follow it).
+        completion: ``all``, ``complete`` or ``incomplete``.
+        heading: ``code`` (``TC[A1]``; what the importer expects), ``full`` or ``abbreviated``.
+        response: ``short`` (answer codes) or ``long`` (labels).
+        document: ``csv`` (default) or ``json``.
+        page_size: at most this many responses per request and per snapshot.
+        instrument_id: the instrument the survey was deployed from (for the manifest).
+        instrument_version: its version.
+        progress: show a progress bar.
+
+    Returns:
+        What was written; ``new_ids`` is empty when nothing was new.
+
+    Raises:
+        LimeSurveyError: a typed error (survey not found, not active, ...); pages written before
+            the error stay in the store and the next pull resumes after them.
+    """
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    store = store or RawStore()
+    survey = str(int(survey_id))
+    profile = profile_of(document, heading, response, language, completion)
+    common = {"language": language, "completion": completion, "heading": heading,
+              "response": response}  # fmt: skip
+    try:
+        listing = ls.export_responses(survey_id, document="csv", fields=["id"], **common)  # type: ignore[arg-type]
+    except NoResponsesError:
+        return PullResult(int(survey_id), message=f"survey {survey_id}: no responses yet.")
+    listed = parse_response_ids(listing, "csv")
+    known = _stored_ids(store, survey, profile)
+    pages = plan_pages(listed, known, page_size)
+    already = int(np.isin(np.unique(listed), known).sum())
+    if not pages:
+        return PullResult(int(survey_id), listed=int(listed.size), already_stored=already,
+                          message=f"survey {survey_id}: nothing new ({already} stored).")  # fmt: skip
+    version = ls.server_version()
+    pull_id = uuid.uuid4().hex
+    base_manifest: dict[str, Any] = {
+        "source": SOURCE,
+        "method": "export_responses",
+        "survey_id": int(survey_id),
+        "server_url": ls.config.public_url,
+        "limesurvey_version": version,
+        "instrument_id": instrument_id,
+        "instrument_version": instrument_version,
+        "profile": profile,
+        "export": {"document": document, **common},
+        "pull_id": pull_id,
+        "pages": len(pages),
+    }
+    written: list[Path] = []
+    got: list[np.ndarray] = []
+    total = int(sum(p.size for p in pages))
+    with _progress(progress) as bar:
+        task = bar.add_task(f"survey {survey_id}", total=total)
+        for k, page in enumerate(pages, start=1):
+            lo, hi = int(page[0]), int(page[-1])
+            data = ls.export_responses(survey_id, document=document, from_id=lo, to_id=hi,
+                                       **common)  # type: ignore[arg-type]  # fmt: skip
+            ids = np.unique(parse_response_ids(data, document))
+            _check_page(ids, lo, hi, known, int(survey_id))
+            if ids.size:
+                manifest = {
+                    **base_manifest,
+                    "page": k,
+                    "pulled_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                    "request": {"from_id": lo, "to_id": hi},
+                    "response_id_min": int(ids[0]),
+                    "response_id_max": int(ids[-1]),
+                    "response_count": int(ids.size),
+                    "response_ids": ids.tolist(),
+                }
+                written.append(store.write_snapshot(survey, data, manifest, ext=document))
+                got.append(ids)
+            bar.advance(task, page.size)
+    new_ids = np.concatenate(got).tolist() if got else []
+    return PullResult(
+        int(survey_id), written, [int(i) for i in new_ids], int(listed.size), already,
+        f"survey {survey_id}: {len(new_ids)} new response(s) in {len(written)} snapshot(s); "
+        f"{already} were already stored.",
+    )
+
+
+def _check_page(ids: np.ndarray, lo: int, hi: int, known: np.ndarray, survey_id: int) -> None:
+    outside = ids[(ids < lo) | (ids > hi)]
+    dup = ids[np.isin(ids, known)]
+    if outside.size or dup.size:
+        raise PullConsistencyError(
+            f"the page for ids {lo}-{hi} holds ids outside the range {outside.tolist()[:5]} or "
+            f"already stored {dup.tolist()[:5]}; it was not saved. Pull again; if it persists, "
+            "report it.",
+            method="export_responses",
+            survey_id=survey_id,
+        )
+
+
+def pull_by_token(
+    ls: LimeSurvey,
+    survey_id: int,
+    tokens: Sequence[str],
+    *,
+    store: RawStore | None = None,
+    language: str = "vi",
+    completion: CompletionStatus = "all",
+    document: PullDocument = "csv",
+    instrument_id: str | None = None,
+    instrument_version: str | None = None,
+    progress: bool = True,
+) -> PullResult:
+    """Pull the responses of given participant tokens (``export_responses_by_token``).
+
+    A token whose responses are all stored (same profile) is skipped; one snapshot per token with
+    new responses. The manifest holds a sha256 of the token, never the token itself. A token
+    without a response is skipped (not an error).
+    """
+    from .errors import NoResponseForTokenError
+
+    store = store or RawStore()
+    survey = str(int(survey_id))
+    profile = profile_of(document, "code", "short", language, completion) + "/by-token"
+    known = _stored_ids(store, survey, profile)
+    version: str | None = None
+    written: list[Path] = []
+    got: list[np.ndarray] = []
+    skipped = 0
+    with _progress(progress) as bar:
+        task = bar.add_task(f"survey {survey_id} by token", total=len(tokens))
+        for token in tokens:
+            try:
+                data = ls.export_responses_by_token(survey_id, token, document=document,
+                                                    language=language, completion=completion)  # fmt: skip
+            except (NoResponseForTokenError, NoResponsesError):
+                skipped += 1
+                bar.advance(task)
+                continue
+            ids = np.unique(parse_response_ids(data, document))
+            fresh = ~np.isin(ids, known)
+            if ids.size and fresh.all():
+                version = version or ls.server_version()
+                manifest = {
+                    "source": SOURCE,
+                    "method": "export_responses_by_token",
+                    "survey_id": int(survey_id),
+                    "server_url": ls.config.public_url,
+                    "limesurvey_version": version,
+                    "instrument_id": instrument_id,
+                    "instrument_version": instrument_version,
+                    "profile": profile,
+                    "export": {"document": document, "language": language,
+                               "completion": completion, "heading": "code", "response": "short"},
+                    "token_sha256": hashlib.sha256(token.encode("utf-8")).hexdigest(),
+                    "pulled_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+                    "response_id_min": int(ids[0]),
+                    "response_id_max": int(ids[-1]),
+                    "response_count": int(ids.size),
+                    "response_ids": ids.tolist(),
+                }  # fmt: skip
+                written.append(store.write_snapshot(survey, data, manifest, ext=document))
+                got.append(ids)
+                known = np.union1d(known, ids)
+            elif ids.size and not fresh.all() and fresh.any():
+                raise PullConsistencyError(
+                    "a token's export mixes stored and new responses; pull the survey by id "
+                    "range instead (cchc-survey pull without --token).",
+                    method="export_responses_by_token", survey_id=survey_id,
+                )  # fmt: skip
+            else:
+                skipped += 1
+            bar.advance(task)
+    new_ids = np.concatenate(got).tolist() if got else []
+    return PullResult(
+        int(survey_id), written, [int(i) for i in new_ids], len(tokens), skipped,
+        f"survey {survey_id}: {len(new_ids)} new response(s) from {len(written)} token(s); "
+        f"{skipped} token(s) without new responses.",
+    )
