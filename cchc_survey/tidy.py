@@ -523,13 +523,23 @@ def _dtype_of(spec: ColumnSpec) -> str:
     return "string"
 
 
+_EXCEL_ERRORS = ("#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NULL!")
+
+
 def _type_column(s: pd.Series, spec: ColumnSpec, rows: pd.Series, rid: pd.Series,
                  fail: _Collector, date_style: str = "iso"
                  ) -> tuple[pd.Series, pd.DataFrame | None]:
     name = spec.item_id
     dtype = _dtype_of(spec)
     if dtype == "string" and (spec.kind != "answer" or spec.qtype in _TEXT_TYPES):
-        return _clean_text(s).astype("string"), None
+        text = _clean_text(s).astype("string")
+        xl = text.isin(_EXCEL_ERRORS).fillna(False)
+        if xl.any():
+            fail.add_many(name, "excel_error_value", text[xl], rows[xl], "warning",
+                          f"{spec.code_heading}: an Excel error value: the file was opened in "
+                          "Excel, which read an answer starting with '=' as a formula and lost "
+                          "it; take that answer from the original export")
+        return text, None
     if spec.qtype == "N":
         t = s.str.strip()
         num = pd.to_numeric(t.mask(t == ""), errors="coerce")
