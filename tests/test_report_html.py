@@ -192,6 +192,7 @@ def test_html_report_renders_offline_in_chromium(browser: Chromium, tmp_path: Pa
                    "=)) rất tốt, cảm ơn các anh chị", "Cảm ơn Sở Ngoại vụ 👍",
                    "https://plo.vn/thoi-su/bo-cong-an-khao-sat-su-hai-long-cua-nguoi-dan"):
         assert phrase in text, phrase
+    assert "cảnh báo\t2" in text and "lỗi\t1" in text  # checks summary, severities in Vietnamese
     # free text is shown as text, never run
     assert state["xss"] is None
     assert "<script>window.__xss = 1</script>Xin chào" in text

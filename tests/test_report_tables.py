@@ -160,7 +160,7 @@ def test_excel_companion_sheets(tmp_path: Path) -> None:
     assert inputs.comparison is not None
     np.testing.assert_allclose([comp.cell(r, col["Chênh lệch"]).value for r in rows],
                                inputs.comparison["difference"], rtol=1e-12)
-    sig = ["Có" if s else "Chưa" for s in inputs.comparison["significant"]]
+    sig = ["Có" if s else "Không" for s in inputs.comparison["significant"]]
     assert [comp.cell(r, col["Có ý nghĩa thống kê"]).value for r in rows] == sig
     checks = wb["Kiểm tra dữ liệu"]
     assert _header(checks) == ["Quy tắc kiểm tra", "Dòng", "Cột", "Giá trị", "Mức độ", "Mô tả"]

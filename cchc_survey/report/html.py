@@ -139,7 +139,9 @@ def build_html(inputs: ReportInputs, *, lang: Lang = "vi") -> str:
             body = f"<p>{_esc(t('no_checks', lang))}</p>"
         else:
             sev = checks["severity"].astype(str).value_counts()
-            counts = pd.DataFrame({"severity": sev.index, "count": sev.to_numpy()})
+            counts = pd.DataFrame({
+                "severity": [t_opt(f"severity_{k}", lang, str(k)) for k in sev.index],
+                "count": sev.to_numpy()})
             body = (f"<h3>{_esc(t('summary_by_severity', lang))}</h3>"
                     + _table(translate_headers(counts, lang))
                     + _table(translate_headers(checks, lang)))

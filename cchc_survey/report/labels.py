@@ -35,6 +35,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "note": ("Ghi chú", "Note"),
     "yes": ("Có", "Yes"),
     "no": ("Chưa", "No"),
+    "no_plain": ("Không", "No"),
     "whole_sample": ("Toàn bộ mẫu", "Whole sample"),
     # comparison
     "component": ("Mã thành phần", "Component code"),

@@ -142,9 +142,9 @@ def translate_headers(df: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
     return df.rename(columns={c: t_opt(str(c), lang, str(c)) for c in df.columns})
 
 
-def _yes_no(s: pd.Series, lang: Lang) -> pd.Series:
+def _yes_no(s: pd.Series, lang: Lang, no: str = "no") -> pd.Series:
     b = s.astype("boolean")
-    return pd.Series(np.where(b.fillna(False), t("yes", lang), t("no", lang)),
+    return pd.Series(np.where(b.fillna(False), t("yes", lang), t(no, lang)),
                      index=s.index, dtype=object).where(b.notna(), "")
 
 
@@ -156,7 +156,7 @@ def present_comparison(comp: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
     out = out.drop(columns=[c for c in ("label_en", "note_en" if lang == "vi" else "note_vi")
                             if c in out])
     out = out.rename(columns={"label_vi": "label", "note_vi": "note", "note_en": "note"})
-    out["significant"] = _yes_no(out["significant"], lang)
+    out["significant"] = _yes_no(out["significant"], lang, no="no_plain")
     if "verified" in out:
         out["verified"] = _yes_no(out["verified"], lang)
     if "unit" in out:
