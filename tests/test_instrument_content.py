@@ -267,7 +267,9 @@ def test_papi_reverse_keyed_questions_score_the_bad_answer_zero(
     # positive questions the other way round
     assert _score_values(inst, inst.item("p11a")) == {"Y": 1.0, "N": 0.0}
     assert _score_values(inst, inst.item("p61_h1")) == {1: 0.0, 2: 0.25, 3: 0.5, 4: 0.75, 5: 1.0}
-    assert _score_values(inst, inst.item("p72a")) == pytest.approx({1: 1.0, 2: 2 / 3, 3: 1 / 3, 4: 0.0})
+    # pollution: "very serious" (code 1) -> 0; every ordinal scale has higher code = better
+    assert _score_values(inst, inst.item("p72a")) == pytest.approx({1: 0.0, 2: 1 / 3, 3: 2 / 3, 4: 1.0})
+    assert inst.scales["nghiemtrong4"].label(1) == "Rất nghiêm trọng"
     assert _score_values(inst, inst.item("p12_b1")) == {1: 1.0, 2: 0.0, 3: 0.0}
     # no item is flagged reverse on top of a reversing score (that would flip it twice)
     assert not any(it.reverse for it in inst.items)
@@ -349,7 +351,8 @@ def test_sipas_2023_unknowns_are_declared_unverified(insts: dict[str, Instrument
     assert set(sat) == {"hailong5", "quantam4", "phuhop4", "sansang4", "tinhtrang3"}
     assert all(s.verified is False for s in sat.values())
     assert sat["hailong5"].codes == [4, 5]
-    assert sat["tinhtrang3"].codes == [1]
+    assert sat["tinhtrang3"].codes == [3]
+    assert inst.scales["tinhtrang3"].label(3) == "Không"
     ten = next(v for v in m.aggregation.variants if v.id == "ten_areas")
     assert ten.rules["index"].weights == {"HLCS": 9.0, "HLDV": 1.0}
     assert m.constants["indicator_counts_2024"].value == [42, 51, 10]
@@ -432,3 +435,23 @@ def test_loading_a_single_file_gives_the_same_instrument() -> None:
         inst = load_instrument(_path(iid))
         assert inst.id == iid and inst.version == "2026.1"
         assert inst.spec.languages == ["vi", "en"]
+
+
+@pytest.mark.parametrize("iid", ["sipas_2023", "papi_mirror"])  # PAR uses letters A-D
+def test_numeric_scales_run_from_worse_to_better(iid: str, insts: dict[str, Instrument]) -> None:
+    """Convention of these instruments: on a numeric ordinal scale a higher code is better, so
+    a scale's default score never falls as the code rises (reverse-keyed questions reverse it
+    with an item-level ``score``)."""
+    inst = insts[iid]
+    checked = 0
+    for scale_name, score_name in inst.methodology.score_by_scale.items():
+        sc = inst.scales[scale_name]
+        if not sc.ordered or not all(isinstance(c, int) for c in sc.codes):
+            continue
+        items = [it for it in inst.items if it.scale == scale_name and it.mirrors and not it.score]
+        for it in items:
+            vals = _score_values(inst, it)
+            seq = [vals[c] for c in sorted(vals, key=int)]
+            assert seq == sorted(seq) and seq[0] < seq[-1], (iid, scale_name, score_name, it.id)
+            checked += 1
+    assert checked >= 5
