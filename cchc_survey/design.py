@@ -307,7 +307,7 @@ class SurveyDesign:
             if np.any(~(p > 0)) or np.any(p > 1):
                 row = int(np.flatnonzero(~((p > 0) & (p <= 1)))[0])
                 raise DesignError(f"probs column {probs!r} must be in (0, 1]; row {row} is "
-                                  f"{p[row]!r}.")
+                                  f"{float(p[row])!r}.")
             w = 1.0 / p
             what = f"probs column {probs!r}"
         else:
@@ -317,7 +317,7 @@ class SurveyDesign:
         if badw.any():
             row = int(np.flatnonzero(badw)[0])
             raise DesignError(f"{what}: weights must be positive and finite; row {row} has "
-                              f"{w[row]!r} ({int(badw.sum())} bad rows).")
+                              f"{float(w[row])!r} ({int(badw.sum())} bad rows).")
         if strata is not None:
             s_codes, s_levels = _codes(df[strata].astype(str))
         else:
