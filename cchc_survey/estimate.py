@@ -331,8 +331,8 @@ def proportion(design: SurveyDesign, variables: str | Sequence[str] | np.ndarray
     bad = ~np.isnan(Ym) & (Ym != 0) & (Ym != 1)
     if bad.any():
         r, c = np.argwhere(bad)[0]
-        raise EstimationError(f"proportion(): variable {names[c]!r} has value {Ym[r, c]!r} at "
-                              "row {r}; recode it to 0/1 (NaN = missing) first.")
+        raise EstimationError(f"proportion(): variable {names[c]!r} has value {float(Ym[r, c])!r}"
+                              f" at row {int(r)}; recode it to 0/1 (NaN = missing) first.")
     return linear_ratio_combination(design, Ym, None, by=by, codes=names, level=level,
                                     unit="proportion")
 

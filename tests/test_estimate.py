@@ -1,0 +1,186 @@
+"""Estimators: hard cases, result objects, the score-table shape, and formulas by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from cchc_survey import estimate as E
+from cchc_survey.design import SurveyDesign
+from cchc_survey.scoretable import COLUMNS
+
+FIX = Path(__file__).parent / "fixtures" / "oracle"
+META = json.loads((FIX / "sipas_public_meta.json").read_text(encoding="utf-8"))
+ORACLE = json.loads((FIX / "oracle_public.json").read_text(encoding="utf-8"))
+ITEMS = META["items"]
+
+
+@pytest.fixture(scope="module")
+def df() -> pd.DataFrame:
+    d = pd.read_csv(FIX / "sipas_public.csv")
+    for v in [*ITEMS, "overall"]:
+        y = d[v].where(d[v] != 6).astype(float)
+        d["sat_" + v] = np.where(y.isna(), np.nan, (y >= 4).astype(float))
+    return d
+
+
+@pytest.fixture(scope="module")
+def des(df: pd.DataFrame) -> SurveyDesign:
+    return SurveyDesign.from_frame(df, weights="w", strata="stratum", cluster="psu")
+
+
+def test_mean_equals_ratio_and_dense_variance(des: SurveyDesign, df: pd.DataFrame) -> None:
+    y = df["sat_acc_1"].to_numpy()
+    ok = ~np.isnan(y)
+    w = des.weights * ok
+    p = np.sum(w * np.nan_to_num(y)) / w.sum()
+    x = np.where(ok, w * (np.nan_to_num(y) - p) / w.sum(), 0.0)
+    r = E.proportion(des, "sat_acc_1")
+    assert r.estimate[0, 0] == pytest.approx(p, rel=1e-14)
+    assert r.se[0, 0] == pytest.approx(np.sqrt(des.variance(x)[0, 0]), rel=1e-12)
+    assert r.df == 46 and r.n[0, 0] == ok.sum()
+    assert r.n_eff[0, 0] == pytest.approx(ok.sum() / r.deff[0, 0])
+
+
+def test_domain_is_not_a_subset(des: SurveyDesign, df: pd.DataFrame) -> None:
+    """A domain keeps every PSU (zeros outside); subsetting the data first gives other SEs."""
+    r = E.proportion(des, "sat_acc_1", by="area")
+    u = r.domains.labels.index("urban")
+    y = df["sat_acc_1"].to_numpy()
+    inside = (df["area"] == "urban").to_numpy() & ~np.isnan(y)
+    w = des.weights * inside
+    p = np.sum(w * np.nan_to_num(y)) / w.sum()
+    x = np.where(inside, w * (np.nan_to_num(y) - p) / w.sum(), 0.0)
+    assert r.se[u, 0] == pytest.approx(np.sqrt(des.variance(x)[0, 0]), rel=1e-12)
+    sub = df[df["area"] == "urban"]
+    ds = SurveyDesign.from_frame(sub, weights="w", strata="stratum", cluster="psu")
+    wrong = E.proportion(ds, "sat_acc_1")
+    assert wrong.estimate[0, 0] == pytest.approx(r.estimate[u, 0], rel=1e-12)
+    assert abs(wrong.se[0, 0] - r.se[u, 0]) > 1e-4  # area is a PSU attribute: strata lose PSUs
+
+
+def test_item_nobody_answered_in_a_domain(des: SurveyDesign, df: pd.DataFrame) -> None:
+    Y = df[["sat_acc_1", "sat_acc_2"]].to_numpy().copy()
+    urban = (df["area"] == "urban").to_numpy()
+    Y[urban, 1] = np.nan
+    L = np.array([[1.0, 0], [0, 1], [0.5, 0.5]])
+    r = E.linear_ratio_combination(des, Y, L, by="area", codes=["a1", "a2", "mean"])
+    u = r.domains.labels.index("urban")
+    ru = r.domains.labels.index("rural")
+    assert np.isnan(r.estimate[u, 1]) and np.isnan(r.se[u, 1]) and r.n[u, 1] == 0
+    assert np.isnan(r.estimate[u, 2]) and np.isnan(r.se[u, 2])
+    assert np.isfinite(r.estimate[u, 0]) and np.isfinite(r.se[u, 0])
+    assert np.isfinite(r.estimate[ru]).all()
+    full = E.proportion(des, "sat_acc_1", by="area")
+    assert r.estimate[u, 0] == pytest.approx(full.estimate[u, 0], rel=1e-14)
+    assert r.se[u, 0] == pytest.approx(full.se[u, 0], rel=1e-12)
+    tab = r.to_frame()
+    assert tab.loc[(tab["group_value"] == "urban") & (tab["code"] == "a2"), "n"].iloc[0] == 0
+
+
+def test_zero_variance_item_has_zero_se(des: SurveyDesign, df: pd.DataFrame) -> None:
+    y = np.where(df["sat_acc_1"].isna(), np.nan, 1.0)
+    r = E.proportion(des, y)
+    assert r.estimate[0, 0] == 1.0 and r.se[0, 0] == 0.0
+
+
+def test_to_frame_is_a_score_table(des: SurveyDesign, df: pd.DataFrame) -> None:
+    r = E.proportion(des, ["sat_acc_1", "sat_acc_2"], by="gender")
+    t = r.to_frame(level=0.9)
+    assert tuple(t.columns) == COLUMNS
+    assert len(t) == 4
+    q = stats.t.ppf(0.95, 46)
+    np.testing.assert_allclose(t["ci_low"], t["estimate"] - q * t["se"], rtol=1e-14)
+    np.testing.assert_allclose(t["ci_high"], t["estimate"] + q * t["se"], rtol=1e-14)
+    assert set(t["group_var"]) == {"gender"}
+    assert list(t["group_value"]) == ["female", "female", "male", "male"]
+    assert list(t["code"]) == ["sat_acc_1", "sat_acc_2"] * 2
+    np.testing.assert_allclose(t["estimate"], r.estimate.ravel())
+    np.testing.assert_allclose(t["n_eff"], r.n.ravel() / r.deff.ravel())
+    assert (t["method"] == "taylor").all() and (t["unit"] == "proportion").all()
+    one = r.get("sat_acc_2", "male")
+    assert one.estimate == r.estimate[1, 1] and one.se == r.se[1, 1]
+    lo, hi = one.ci(0.9)
+    assert lo == pytest.approx(one.estimate - q * one.se)
+    f1 = one.to_frame(0.9)
+    assert tuple(f1.columns) == COLUMNS and f1["ci_high"].iloc[0] == pytest.approx(hi)
+    with pytest.raises(E.EstimationError, match="no estimate for code 'x'"):
+        r.get("x")
+
+
+def test_totals_by_hand(des: SurveyDesign, df: pd.DataFrame) -> None:
+    y = df["sat_acc_1"].to_numpy()
+    r = E.total(des, "sat_acc_1")
+    g = des.weights * np.nan_to_num(y)
+    assert r.estimate[0, 0] == pytest.approx(g.sum(), rel=1e-14)
+    assert r.se[0, 0] == pytest.approx(np.sqrt(des.variance(g)[0, 0]), rel=1e-12)
+    m = E.proportion(des, "sat_acc_1")
+    assert np.isfinite(r.deff[0, 0]) and r.deff[0, 0] > 0
+    assert r.n[0, 0] == m.n[0, 0]
+
+
+def test_proportion_rejects_non_binary(des: SurveyDesign) -> None:
+    with pytest.raises(E.EstimationError, match="variable .acc_1. has value 5.0 at row 0"):
+        E.proportion(des, "acc_1")
+
+
+def test_ciprop_asin_beta_by_formula(des: SurveyDesign) -> None:
+    m = E.proportion(des, "sat_overall")
+    p, se = m.estimate[0, 0], m.se[0, 0]
+    t = stats.t.ppf(0.975, 46)
+    a = E.ciprop(des, "sat_overall", method="asin")
+    h = t * se / (2 * np.sqrt(p * (1 - p)))
+    assert a.extra["ci_low"] == pytest.approx(np.sin(np.arcsin(np.sqrt(p)) - h) ** 2, rel=1e-14)
+    mean = E.ciprop(des, "sat_overall", method="mean")
+    assert mean.extra["ci_high"] == pytest.approx(p + t * se, rel=1e-14)
+    with pytest.raises(E.EstimationError, match="not one of"):
+        E.ciprop(des, "sat_overall", method="wilson")  # type: ignore[arg-type]
+
+
+def test_lonely_psu_options_change_only_that_stratum(df: pd.DataFrame) -> None:
+    d1 = df[~((df["stratum"] == "D01") & (df["psu"] != "C01"))]  # D01 keeps one PSU
+    ses = {}
+    for opt in ("adjust", "average", "remove", "certainty"):
+        d = SurveyDesign.from_frame(d1, weights="w", strata="stratum", cluster="psu",
+                                    lonely_psu=opt)  # type: ignore[arg-type]
+        ses[opt] = E.proportion(d, "sat_acc_1").se[0, 0]
+        assert d.degf == 54 - 4 - 8
+    assert ses["remove"] == ses["certainty"]
+    assert ses["adjust"] > ses["remove"]
+    assert ses["average"] > ses["remove"]
+
+
+def test_bootstrap_is_seeded_and_close_to_taylor(des: SurveyDesign, df: pd.DataFrame) -> None:
+    L = np.full((1, 4), 0.25)
+    Y = df[["sat_acc_1", "sat_acc_2", "sat_acc_3", "sat_acc_4"]].to_numpy()
+    a = E.bootstrap_linear_ratio_combination(des, Y, L, replicates=400, seed=7)
+    b = E.bootstrap_linear_ratio_combination(des, Y, L, replicates=400, seed=7)
+    t = E.linear_ratio_combination(des, Y, L)
+    np.testing.assert_array_equal(a.se, b.se)
+    assert a.estimate[0, 0] == t.estimate[0, 0]
+    assert a.se[0, 0] == pytest.approx(t.se[0, 0], rel=0.2)
+    assert a.method == "bootstrap400"
+    with pytest.raises(E.EstimationError, match="at least 2"):
+        E.bootstrap_multipliers(des, 1)
+
+
+def test_bootstrap_multipliers_are_rescaled(des: SurveyDesign) -> None:
+    m = E.bootstrap_multipliers(des, 50, seed=1)
+    for h, nh in enumerate(des.n_psu_h):
+        members = des.psu_stratum == h
+        # n_h - 1 draws, each worth n_h / (n_h - 1): the multipliers sum to n_h
+        np.testing.assert_allclose(m[members].sum(axis=0), nh)
+
+
+def test_bad_inputs(des: SurveyDesign) -> None:
+    with pytest.raises(E.EstimationError, match="L has 3 columns"):
+        E.linear_ratio_combination(des, np.zeros((des.n, 2)), np.ones((1, 3)))
+    with pytest.raises(E.EstimationError, match="not in the design"):
+        E.mean(des, "nope")
+    with pytest.raises(E.EstimationError, match="by= has 3 values"):
+        E.mean(des, "acc_1", by=np.array([1, 2, 3]))
