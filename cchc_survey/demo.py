@@ -1,0 +1,164 @@
+"""``cchc-survey demo``: the whole chain on generated demo data, the way real data travels.
+
+For every instrument in ``questionnaires/``: generate deterministic responses and write them as a
+LimeSurvey CSV export into ``data/raw/demo/<instrument>/`` (as if downloaded from the server), read
+the file back through the export reader into a tidy frame, check and clean it, weight it (design
+weights, raked to population margins for the one-stop survey), score it the way the instrument's
+methodology declares (every variant, overall, by unit and by month), check reliability, compare
+with the bundled official results, build trend and league tables, and write the tables, charts and
+reports under ``data/processed/demo/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from . import QUESTIONNAIRES
+from .compare import change_between_waves, league_table
+from .generate import DemoDesign, generate, write_limesurvey_csv
+from .indices.score import design_from_tidy, score
+from .instrument import Instrument, load_all
+from .pipeline import Analysis, analyse, provenance, weighting_for_report
+from .report import ReportInputs, write_all
+from .tidy import read_export
+
+DEMO_SIZES = {"sipas_one_stop": 1800, "sipas_2023": 1200, "papi_mirror": 1200, "par_survey": 600}
+ORGANISATION = "Sở Nội vụ tỉnh Minh Họa"
+PARENT = "UBND TỈNH MINH HỌA"
+
+
+@dataclass
+class DemoResult:
+    """Where the demo put things, and what it computed."""
+
+    raw: dict[str, Path] = field(default_factory=dict)
+    processed: dict[str, Path] = field(default_factory=dict)
+    analyses: dict[str, Analysis] = field(default_factory=dict)
+    first_table: pd.DataFrame | None = None
+    outputs: dict[str, Path] = field(default_factory=dict)
+
+
+def population_margins(inst: Instrument, seed: int = 20260101) -> list[pd.DataFrame]:
+    """Demo population margins: files handled per unit in the period, and the citizen share.
+
+    Real ones come from the one-stop counter's records (số hồ sơ đã giải quyết theo đơn vị).
+    """
+    rng = np.random.default_rng(seed)
+    unit = inst.design.unit
+    codes = [str(c) for c in inst.scales[inst.item(unit).scale].codes]
+    files = rng.integers(2_000, 9_000, len(codes))
+    out = [pd.DataFrame({unit: codes, "Freq": files.astype(float)})]
+    if inst.design.respondent_type:
+        rt = inst.design.respondent_type
+        total = float(files.sum())
+        out.append(pd.DataFrame({rt: ["1", "2"], "Freq": [0.86 * total, 0.14 * total]}))
+    return out
+
+
+def first_score_table(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
+    """Issue-2 table: criteria, elements, overall; unweighted share satisfied with n."""
+    complete = frame[frame["complete"]]
+    t = score(design_from_tidy(complete, inst, weighted=False), inst)
+    return t[["level", "code", "label_vi", "estimate", "n"]]
+
+
+def _print_table(console: Console, t: pd.DataFrame, title: str) -> None:
+    tab = Table(title=title, show_lines=False)
+    for col, just in (("Mã", "left"), ("Nội dung", "left"), ("% hài lòng", "right"), ("n", "right")):
+        tab.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in t.itertuples(index=False):
+        indent = {"criterion": "    ", "element": "  ", "index": ""}.get(str(r.level), "")
+        style = "bold" if r.level != "criterion" else ""
+        tab.add_row(f"{indent}{r.code}", f"{indent}{r.label_vi}", f"{r.estimate:.1f}", str(r.n),
+                    style=style)
+    console.print(tab)
+
+
+def run_demo(root: str | Path = "data", *, console: Console | None = None,
+             sizes: dict[str, int] | None = None, reports: bool = True) -> DemoResult:
+    """Run the demo chain (see the module docstring); return where everything went."""
+    con = console or Console()
+    root = Path(root)
+    raw_dir, out_dir = root / "raw" / "demo", root / "processed" / "demo"
+    res = DemoResult()
+    insts = load_all(QUESTIONNAIRES)
+    con.print(f"[bold]cchc_survey demo[/bold]: {len(insts)} instruments from {QUESTIONNAIRES}")
+    n_by = {**DEMO_SIZES, **(sizes or {})}
+    for iid, inst in insts.items():
+        with con.status(f"{iid}: generating, reading back, scoring ..."):
+            demo = generate(inst, DemoDesign(n=n_by.get(iid, 1000), months=6))
+            csv = write_limesurvey_csv(demo.export, raw_dir / iid / "responses_limesurvey.csv")
+            res.raw[iid] = csv
+            tidy = read_export(csv, inst)
+            margins = population_margins(inst) if iid == "sipas_one_stop" else None
+            an = analyse(tidy.frame, inst, margins=margins)
+        res.analyses[iid] = an
+        dest = out_dir / iid
+        dest.mkdir(parents=True, exist_ok=True)
+        tidy.frame.to_parquet(dest / "responses.parquet", index=False)
+        an.scores.to_csv(dest / "scores.csv", index=False, encoding="utf-8-sig")
+        an.cleaned.flags.to_csv(dest / "checks.csv", index=False, encoding="utf-8-sig")
+        an.weighting.to_csv(dest / "weighting.csv", index=False, encoding="utf-8-sig")
+        if len(an.reliability):
+            an.reliability.to_csv(dest / "reliability.csv", index=False, encoding="utf-8-sig")
+        res.processed[iid] = dest
+        why = ", ".join(sorted(set(an.cleaned.excluded["rules"])))
+        con.print(f"  {iid}: {tidy.n_in} responses read, {an.cleaned.n_kept} kept, "
+                  f"{an.cleaned.n_excluded} excluded ({why}); {len(an.scores)} score rows -> {dest}")
+        if iid == "sipas_one_stop":
+            first = first_score_table(tidy.frame, inst)
+            res.first_table = first
+            first.to_csv(dest / "first_score_table.csv", index=False, encoding="utf-8-sig")
+            _print_table(con, first, "SIPAS (Bộ phận Một cửa): tỷ lệ hài lòng, chưa gia quyền")
+
+    if reports:
+        res.outputs = write_reports(res, out_dir / "report", con)
+    con.print(f"[green]Done.[/green] Raw exports in {raw_dir}, results in {out_dir}")
+    return res
+
+
+def tracking_tables(an: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Month-to-month change and the league table of units (overall index, default variant)."""
+    sc = an.default_scores
+    top = an.instrument.methodology.components[0].id
+    trend = change_between_waves(sc[sc["code"] == top], wave_var="wave")
+    league = league_table(sc, code=top, group_var=an.instrument.design.unit)
+    return trend, league
+
+
+def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
+    """Excel, HTML, Word, CSV and chart files for the demo's analyses."""
+    names = {"sipas_one_stop": "SIPAS (Một cửa)", "sipas_2023": "SIPAS 2023",
+             "papi_mirror": "PAPI", "par_survey": "PAR Index"}
+    scores = {names.get(k, k): a.default_scores for k, a in res.analyses.items()}
+    one = res.analyses["sipas_one_stop"]
+    trend, league = tracking_tables(one)
+    out.mkdir(parents=True, exist_ok=True)
+    trend.to_csv(out / "sipas_trend_by_month.csv", index=False, encoding="utf-8-sig")
+    league.to_csv(out / "sipas_league_table.csv", index=False, encoding="utf-8-sig")
+    provs = [p for a in res.analyses.values() for p in provenance(a.instrument)]
+    flags = pd.concat([a.cleaned.flags.assign(instrument=k) for k, a in res.analyses.items()],
+                      ignore_index=True)
+    texts = one.design.data["ykien"].dropna() if "ykien" in one.design.data else None
+    inputs = ReportInputs(
+        title="Khảo sát mức độ hài lòng của người dân, tổ chức (dữ liệu minh họa)",
+        organisation=ORGANISATION, parent_organisation=PARENT, place="Minh Họa",
+        period="6 tháng đầu năm 2026", date=dt.date(2026, 7, 15), doc_symbol="BC-SNV",
+        scores=scores, checks=flags[["rule", "row", "column", "value", "severity"]],
+        weighting=weighting_for_report(one.design), free_texts=texts,
+        free_text_question=one.instrument.item("ykien").text.vi, provenance=provs,
+        unit_var=one.instrument.design.unit, wave_var="wave")
+    with con.status("writing Excel, HTML, Word and charts ..."):
+        paths = write_all(inputs, out)
+    for k, p in paths.items():
+        if not k.startswith("chart:") and not k.startswith("csv:"):
+            con.print(f"  {k}: {p}")
+    con.print(f"  charts: {sum(k.startswith('chart:') for k in paths)} files in {out}")
+    return paths

@@ -1,0 +1,182 @@
+"""The analysis chain for one instrument: tidy frame -> checks -> weights -> scores -> reliability.
+
+Each stage is a module of its own; this one only strings them together the way an analyst does,
+so the demo, the command line and the notebooks run the same chain:
+
+``analyse(frame, inst, margins=...)`` returns an :class:`Analysis` with the cleaning result (flags,
+exclusions, the books), the survey design (weighted and, when population margins are given,
+raked from the design weights), every aggregation variant's score table overall and by unit and
+wave, item scores, reliability per element or dimension, and the provenance of every method.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .checks import CleanResult, clean
+from .design import SurveyDesign
+from .indices.linear import build_aggregation, score_matrix
+from .indices.score import design_from_tidy, item_table, score
+from .instrument.model import Instrument, Item
+from .reliability import ReliabilityWarning, reliability_table
+from .reliability import item_table as reliability_items
+from .report.inputs import Provenance, WeightingReport
+from .scoretable import concat
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything computed for one instrument (see :func:`analyse`)."""
+
+    instrument: Instrument
+    cleaned: CleanResult
+    design: SurveyDesign
+    scores: pd.DataFrame
+    items: pd.DataFrame
+    reliability: pd.DataFrame
+    reliability_items: pd.DataFrame
+    reliability_warnings: tuple[str, ...]
+    weighting: pd.DataFrame
+
+    @property
+    def default_scores(self) -> pd.DataFrame:
+        """The rows of the instrument's default aggregation variant."""
+        default = self.instrument.methodology.aggregation.default
+        return self.scores[self.scores["variant"] == default].reset_index(drop=True)
+
+
+def domains(inst: Instrument, frame: pd.DataFrame) -> list[str | None]:
+    """The domains every table is broken down by: whole sample, unit, wave (when present)."""
+    out: list[str | None] = [None]
+    if inst.design.unit and inst.design.unit in frame.columns:
+        out.append(inst.design.unit)
+    if "wave" in frame.columns:
+        out.append("wave")
+    return out
+
+
+def reliability_scales(inst: Instrument) -> dict[str, list[Item]]:
+    """Items per element/dimension: each component whose children are all leaves is one scale.
+
+    Items behind a filter (asked of a subgroup only) are left out of a scale that also holds
+    unfiltered items: pairs never answered together have no covariance. A scale made only of
+    items behind the same filter (SIPAS feedback handling) is kept.
+    """
+    out: dict[str, list[Item]] = {}
+    for c in inst.components.values():
+        if c.children and all(not ch.children for ch in c.children):
+            items: list[Item] = []
+            for ch in c.children:
+                items += [it for it in inst.mirroring_items(ch.id) if it not in items]
+            filters = {repr(it.filter) for it in items}
+            if len(filters) > 1:
+                items = [it for it in items if not it.filter]
+            if len(items) >= 2:
+                out[c.id] = items
+    return out
+
+
+def _scale_frame(inst: Instrument, frame: pd.DataFrame, items: list[Item]) -> pd.DataFrame:
+    """Numeric codes when the items share one ordered numeric scale, else their scores."""
+    scales = {it.scale for it in items}
+    sc = inst.scales.get(next(iter(scales))) if len(scales) == 1 else None
+    if sc is not None and sc.ordered and all(isinstance(c, int) for c in sc.codes):
+        return frame[[it.id for it in items]].apply(pd.to_numeric, errors="coerce").astype(float)
+    ids = tuple(it.id for it in items)
+    return pd.DataFrame(score_matrix(frame, inst, ids), columns=list(ids), index=frame.index)
+
+
+def analyse(frame: pd.DataFrame, inst: Instrument, *,
+            margins: Sequence[pd.DataFrame] | Mapping[str, pd.DataFrame] | None = None,
+            weighted: bool = True, by: Sequence[str | None] | None = None,
+            exclude: list[str] | None = None, rake_maxit: int = 50) -> Analysis:
+    """Run the chain on a tidy frame (see the module docstring).
+
+    Args:
+        frame: the tidy frame of :func:`cchc_survey.tidy.read_export`.
+        inst: its instrument.
+        margins: population margins to rake to (R's ``population=`` shape: variable columns +
+            ``Freq``), starting from the design weights. None: design weights only.
+        weighted: False for unweighted shares (every weight 1, SRS standard errors).
+        by: domain variables (default: whole sample, unit, wave).
+        exclude: override the instrument's excluding rules.
+    """
+    cleaned = clean(frame, inst, exclude=exclude)
+    design = design_from_tidy(cleaned.kept, inst, weighted=weighted)
+    if margins is not None and weighted:
+        design = design.rake(margins, maxit=rake_maxit, epsilon=1e-9)
+    doms = list(by) if by is not None else domains(inst, design.data)
+    variants = [v.id for v in inst.methodology.aggregation.variants]
+    scores = concat(score(design, inst, variant=v, by=doms) for v in variants)
+    items = concat(item_table(design, inst, by=d) for d in doms)
+    rel_input = {cid: _scale_frame(inst, design.data, its)
+                 for cid, its in reliability_scales(inst).items()}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReliabilityWarning)
+        rel = reliability_table(rel_input, weights=design.weights) if rel_input else pd.DataFrame()
+        rel_items = reliability_items(rel_input) if rel_input else pd.DataFrame()
+    messages = tuple(str(w.message) for w in caught if issubclass(w.category, ReliabilityWarning))
+    return Analysis(instrument=inst, cleaned=cleaned, design=design, scores=scores, items=items,
+                    reliability=rel, reliability_items=rel_items, reliability_warnings=messages,
+                    weighting=design.weighting_report())
+
+
+def weighting_for_report(design: SurveyDesign) -> WeightingReport:
+    """The design's weighting report in the report package's shape (shares 0..1)."""
+    rep = design.weighting_report()
+    last = rep[rep["step"] == rep["step"].max()]
+    tab = last.loc[last["margin"] != "", ["margin", "cell", "target", "achieved"]].copy()
+    if len(tab):
+        tot = tab.groupby("margin")["target"].transform("sum")
+        tab["target"] = tab["target"] / tot
+        tab["achieved"] = tab["achieved"] / tot
+    first = last.iloc[0] if len(last) else rep.iloc[0]
+    return WeightingReport(table=tab.reset_index(drop=True), summary={
+        "iterations": int(first["iterations"]), "converged": bool(first["converged"]),
+        "min_weight": float(first["w_min"]), "max_weight": float(first["w_max"]),
+        "cv_weight": float(first["w_cv"]), "deff_kish": float(first["kish_deff"]),
+        "n_eff": float(first["n_eff"])})
+
+
+def provenance(inst: Instrument) -> list[Provenance]:
+    """Every methodology element of ``inst`` with its source and verified flag."""
+    m = inst.methodology
+    out = [Provenance(what_vi=f"Phương pháp: {m.name.vi}", what_en=f"Method: {m.name.en}",
+                      source=m.source.strip(), verified=m.verified, url=m.source_url)]
+    for name, sc in inst.spec.scales.items():
+        if sc.satisfied is not None:
+            codes = ", ".join(str(c) for c in sc.satisfied.codes)
+            out.append(Provenance(what_vi=f"Thang {name}: mức được tính là hài lòng {codes}",
+                                  what_en=f"Scale {name}: codes counted as satisfied {codes}",
+                                  source=sc.satisfied.source.strip(),
+                                  verified=sc.satisfied.verified, url=sc.satisfied.source_url))
+    for name, sf in m.scores.items():
+        out.append(Provenance(what_vi=f"Cách tính điểm '{name}' ({sf.method})",
+                              what_en=f"Score '{name}' ({sf.method})", source=sf.source.strip(),
+                              verified=sf.verified, url=sf.source_url))
+    for v in m.aggregation.variants:
+        out.append(Provenance(what_vi=f"Tổng hợp '{v.id}': {v.label.vi}",
+                              what_en=f"Aggregation '{v.id}': {v.label.en}",
+                              source=v.source.strip(), verified=v.verified, url=v.source_url))
+    for name, c in m.constants.items():
+        out.append(Provenance(what_vi=f"Hằng số {name} = {c.value}",
+                              what_en=f"Constant {name} = {c.value}", source=c.source.strip(),
+                              verified=c.verified, url=c.source_url))
+    return out
+
+
+def check_aggregation(inst: Instrument) -> pd.DataFrame:
+    """The linear form of every variant as a readable table (component, variant, n items, sum)."""
+    rows = []
+    for v in inst.methodology.aggregation.variants:
+        agg = build_aggregation(inst, v.id)
+        for i, cid in enumerate(agg.components):
+            rows.append({"variant": v.id, "code": cid, "covered": bool(agg.covered[i]),
+                         "n_items": int(np.count_nonzero(agg.A[i])) if agg.covered[i] else 0,
+                         "coef_sum": float(np.nansum(agg.A[i])), "constant": float(agg.b[i])})
+    return pd.DataFrame(rows)
