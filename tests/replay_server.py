@@ -149,7 +149,8 @@ def derive(method: str, params: list[Any], recordings: dict[str, Recording]) -> 
     * ``export_responses_by_token`` csv/code/short of 385924 for any token: :func:`_by_token`.
     * ``get_site_settings("versionnumber")`` -> ``"6.2.1"`` (the fixtures README's server table).
     * ``list_participants`` of 385924 with any attributes: rows of 007 (add_participants echo)
-      updated with the current ``completed``/``usesleft``/``language`` of 123, shaped like 123.
+      updated with the current ``completed``/``usesleft``/``language`` of 123, shaped like 123;
+      of 385925 / 385926 (any paging) -> 175 / 182.
     * ``get_survey_properties(385924, ["language"])`` -> the ``language`` of 103.
     """
     p = list(params)
@@ -181,6 +182,11 @@ def derive(method: str, params: list[Any], recordings: dict[str, Recording]) -> 
         return rpc_body("6.2.1")
     if method == "get_survey_properties" and p[1:] == [385924, ["language"]]:
         return rpc_body({"language": "vi"})
+    if method == "list_participants" and len(p) >= 2 and p[1] in (385925, 385926):
+        # the table checks run before any paging/attribute handling: 175 (empty), 182 (none)
+        name = {385925: "175_error__empty_survey__list_participants",
+                385926: "182_error__inactive_survey__list_participants"}[p[1]]
+        return recordings[name].body
     if method == "list_participants" and len(p) >= 2 and p[1] == 385924:
         return _derived_participants(p, recordings)
     return None
