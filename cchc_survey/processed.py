@@ -127,8 +127,10 @@ def _differing(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
     cols = [c for c in a.columns if c in b.columns]
     diff = pd.DataFrame({c: ~((a[c] == b[c]).fillna(False) | (a[c].isna() & b[c].isna()))
                          for c in cols}, index=a.index).astype(bool)
-    return diff.apply(lambda r: ",".join(r.index[r.to_numpy()]), axis=1) if len(diff) else \
-        pd.Series([], dtype=object)
+    if not len(diff):
+        return pd.Series([], dtype=object)
+    names = pd.Series([f"{c}," for c in cols], index=cols, dtype=object)
+    return diff.dot(names).str.rstrip(",")
 
 
 def merge_frames(old: pd.DataFrame, new: pd.DataFrame, *, old_label: str = "processed",

@@ -253,20 +253,19 @@ def _decode(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str],
         if spec.kind == "other":  # LimeSurvey converts the empty other text too (README 20)
             return s.mask(v == nv, "")
         table_yn = {yv: "Y", nv: "N" if spec.qtype == "Y" else ""}
-        return v.map(lambda x: table_yn.get(x, x) if isinstance(x, str) else x).astype("string")
+        return v.map(table_yn).astype("string").where(v.isin(list(table_yn)), v)
     if spec.kind != "answer" or spec.qtype in _TEXT_TYPES or spec.qtype in ("N", "D"):
         return s
     v = s.str.strip()
     if coding == "labels":
         mapping = _label_maps(spec, langs)
         known = v.isin(list(mapping))
-        mapped = v.map(lambda x: mapping.get(x, x) if isinstance(x, str) else x)
-        return mapped.astype("string").where(known | v.isna(), v)
+        return v.map(mapping).astype("string").where(known, v)
     v = v.str.replace(_INT_FLOAT, r"\1", regex=True)
     table = (_NUMERIC_CODING if coding == "numeric" else
              _STATA_CODING if coding == "stata" else {}).get(spec.qtype)
     if table:
-        return v.map(lambda x: table.get(x, x) if isinstance(x, str) else x).astype("string")
+        return v.map(table).astype("string").where(v.isin(list(table)), v)
     return v
 
 

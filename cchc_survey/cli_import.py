@@ -1,0 +1,102 @@
+"""CLI commands ``import`` (an export file -> raw snapshot + processed parquet) and ``codebook``
+(a ``.lss`` or an instrument -> Excel codebook with Vietnamese and English labels).
+
+The lead registers them on the main app: ``from .cli_import import register; register(app)``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import typer
+
+from .errors import CchcSurveyError
+
+
+def _load_source(path: Path) -> tuple[Any, Any]:
+    """(instrument, codebook) from a ``.yaml`` instrument or a ``.lss`` file."""
+    if path.suffix.lower() in (".yaml", ".yml"):
+        from .instrument import load_instrument
+
+        return load_instrument(path), None
+    from .codebook import read_lss
+
+    return None, read_lss(path)
+
+
+def write_codebook_xlsx(codebook: Any, out: Path) -> Path:
+    """Write a codebook to Excel: sheet ``codes`` (one row per column x code, labels per
+    language) and sheet ``columns`` (every column's names in each convention). Texts that a
+    spreadsheet would run as a formula are neutralised."""
+    from .report.tables import safe_frame
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    codes = safe_frame(codebook.to_frame())
+    cols = safe_frame(codebook.columns())
+    with pd.ExcelWriter(out, engine="openpyxl") as xw:
+        codes.to_excel(xw, sheet_name="codes", index=False)
+        cols.to_excel(xw, sheet_name="columns", index=False)
+    return out
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``import`` and ``codebook`` commands to ``app``."""
+
+    @app.command("import")
+    def import_cmd(
+        file: Path = typer.Argument(..., help="The LimeSurvey export (CSV, JSON, xlsx, .sps/.dat, "
+                                    ".R, Stata XML, VV)."),
+        instrument: Path | None = typer.Option(None, "--instrument", "-i",
+                                               help="The instrument YAML the survey was built from."),
+        lss: Path | None = typer.Option(None, "--lss", help="The survey's .lss (alone for a "
+                                        "survey not built from our instruments)."),
+        survey: str | None = typer.Option(None, "--survey", help="Processed folder name "
+                                          "(default: the survey id or instrument id)."),
+        encoding: str | None = typer.Option(None, "--encoding", help="Text encoding when the "
+                                            "file is not UTF-8 and has no BOM, e.g. cp1258."),
+        data_dir: Path = typer.Option(Path("data"), "--data-dir",
+                                      help="Folder holding raw/ and processed/."),
+        warn: bool = typer.Option(False, "--warn", help="Keep going on value errors (they are "
+                                  "listed) instead of stopping."),
+    ) -> None:
+        """Import an export: keep it as a raw snapshot and merge it into data/processed/."""
+        from .processed import import_export
+
+        try:
+            inst = None
+            if instrument is not None:
+                inst, _ = _load_source(instrument)
+            rep = import_export(file, inst, lss=lss, survey=survey, encoding=encoding,
+                                raw_root=data_dir / "raw", processed_root=data_dir / "processed",
+                                on_error="warn" if warn else "raise")
+        except CchcSurveyError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(rep.summary())
+        if rep.result is not None and not rep.result.failures.empty:
+            f = rep.result.failures
+            typer.echo(f"{len(f)} failure case(s):")
+            typer.echo(f[["column", "check", "value", "row", "severity"]].to_string(index=False))
+        if not rep.dedup.empty:
+            typer.echo("duplicates with different content:")
+            typer.echo(rep.dedup.to_string(index=False))
+
+    @app.command("codebook")
+    def codebook_cmd(
+        source: Path = typer.Argument(..., help="A .lss file or an instrument YAML."),
+        out: Path = typer.Option(Path("codebook.xlsx"), "--out", "-o", help="Excel file to write."),
+    ) -> None:
+        """Write the codebook (columns, codes, labels in Vietnamese and English) to Excel."""
+        try:
+            inst, cb = _load_source(source)
+            if cb is None:
+                from .codebook import codebook_from_instrument
+
+                cb = codebook_from_instrument(inst)
+            path = write_codebook_xlsx(cb, out)
+        except CchcSurveyError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"codebook written: {path} ({len(cb.column_list)} columns)")
