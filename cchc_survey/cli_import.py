@@ -7,7 +7,7 @@ The lead registers them on the main app: ``from .cli_import import register; reg
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 import typer
@@ -46,20 +46,24 @@ def register(app: typer.Typer) -> None:
 
     @app.command("import")
     def import_cmd(
-        file: Path = typer.Argument(..., help="The LimeSurvey export (CSV, JSON, xlsx, .sps/.dat, "
-                                    ".R, Stata XML, VV)."),
-        instrument: Path | None = typer.Option(None, "--instrument", "-i",
-                                               help="The instrument YAML the survey was built from."),
-        lss: Path | None = typer.Option(None, "--lss", help="The survey's .lss (alone for a "
-                                        "survey not built from our instruments)."),
-        survey: str | None = typer.Option(None, "--survey", help="Processed folder name "
-                                          "(default: the survey id or instrument id)."),
-        encoding: str | None = typer.Option(None, "--encoding", help="Text encoding when the "
-                                            "file is not UTF-8 and has no BOM, e.g. cp1258."),
-        data_dir: Path = typer.Option(Path("data"), "--data-dir",
-                                      help="Folder holding raw/ and processed/."),
-        warn: bool = typer.Option(False, "--warn", help="Keep going on value errors (they are "
-                                  "listed) instead of stopping."),
+        file: Annotated[Path, typer.Argument(help="The LimeSurvey export (CSV, JSON, xlsx, "
+                                             ".sps/.dat, .R, Stata XML, VV).")],
+        instrument: Annotated[Path | None, typer.Option(
+            "--instrument", "-i", help="The instrument YAML the survey was built from.")] = None,
+        lss: Annotated[Path | None, typer.Option(
+            "--lss", help="The survey's .lss (alone for a survey not built from our "
+            "instruments).")] = None,
+        survey: Annotated[str | None, typer.Option(
+            "--survey", help="Processed folder name (default: the survey id or instrument "
+            "id).")] = None,
+        encoding: Annotated[str | None, typer.Option(
+            "--encoding", help="Text encoding when the file is not UTF-8 and has no BOM, "
+            "e.g. cp1258.")] = None,
+        data_dir: Annotated[Path, typer.Option(
+            "--data-dir", help="Folder holding raw/ and processed/.")] = Path("data"),
+        warn: Annotated[bool, typer.Option(
+            "--warn", help="Keep going on value errors (they are listed) instead of "
+            "stopping.")] = False,
     ) -> None:
         """Import an export: keep it as a raw snapshot and merge it into data/processed/."""
         from .processed import import_export
@@ -85,8 +89,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command("codebook")
     def codebook_cmd(
-        source: Path = typer.Argument(..., help="A .lss file or an instrument YAML."),
-        out: Path = typer.Option(Path("codebook.xlsx"), "--out", "-o", help="Excel file to write."),
+        source: Annotated[Path, typer.Argument(help="A .lss file or an instrument YAML.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Excel file to write.")] = Path(
+            "codebook.xlsx"),
     ) -> None:
         """Write the codebook (columns, codes, labels in Vietnamese and English) to Excel."""
         try:
