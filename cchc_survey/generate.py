@@ -90,13 +90,18 @@ def _code_scores(inst: Instrument, item: Item, scale: Scale) -> np.ndarray | Non
             vals = np.array([float(sf.values.get(c, np.nan)) for c in codes])
         elif sf.method == "indicator":
             hit = sf.codes if sf.codes is not None else (scale.satisfied.codes if scale.satisfied else [])
-            # indicator scores are coarse; use the ordinal position when the codes are numeric
-            if all(isinstance(c, int) for c in codes):
-                vals = np.array([float(c) for c in codes])
+            is_hit = np.array([c in hit for c in codes])
+            # indicator scores are coarse; use the ordinal position when the codes are numeric,
+            # turned round when the counted codes are the low ones
+            if all(isinstance(c, int) for c in codes) and is_hit.any() and (~is_hit).any():
+                pos = np.array([float(c) for c in codes])
+                vals = pos if pos[is_hit].mean() >= pos[~is_hit].mean() else -pos
             else:
-                vals = np.array([1.0 if c in hit else 0.0 for c in codes])
-        else:
-            vals = np.array([float(c) for c in codes])  # linear: codes are numbers
+                vals = is_hit.astype(float)
+        else:  # linear: codes mapped from 'from' onto 'to' (a reversed 'to' reverses the order)
+            f0, f1 = sf.from_ if sf.from_ is not None else (0.0, 1.0)
+            t0, t1 = sf.to if sf.to is not None else (0.0, 1.0)
+            vals = np.array([t0 + (t1 - t0) * (float(c) - f0) / (f1 - f0) for c in codes])
     elif scale.ordered and all(isinstance(c, int) for c in codes):
         vals = np.array([float(c) for c in codes])
     else:
