@@ -241,7 +241,14 @@ def _label_maps(spec: ColumnSpec, langs: list[str]) -> dict[str, str | None]:
     return m
 
 
-_INT_FLOAT = re.compile(r"^(-?\d+)\.0*$")
+_INT_FLOAT = r"^(-?\d+)\.0*$"  # a string pattern: pandas runs it in Arrow, not per cell
+
+
+def _drop_zero_decimals(v: pd.Series) -> pd.Series:
+    """``"1.0000000000"`` -> ``"1"`` (VV writes DECIMAL values, Excel numbers as floats)."""
+    if not v.str.contains(".", regex=False).fillna(False).any():
+        return v
+    return v.str.replace(_INT_FLOAT, r"\1", regex=True)
 
 
 def _decode(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str],
@@ -261,7 +268,7 @@ def _decode(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str],
         mapping = _label_maps(spec, langs)
         known = v.isin(list(mapping))
         return v.map(mapping).astype("string").where(known, v)
-    v = v.str.replace(_INT_FLOAT, r"\1", regex=True)
+    v = _drop_zero_decimals(v)
     table = (_NUMERIC_CODING if coding == "numeric" else
              _STATA_CODING if coding == "stata" else {}).get(spec.qtype)
     if table:
@@ -385,7 +392,7 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
 
     # --- rows: response id ----------------------------------------------------------------
     rid_text = meta["id"].str.strip()
-    rid = pd.to_numeric(rid_text.str.replace(_INT_FLOAT, r"\1", regex=True), errors="coerce")
+    rid = pd.to_numeric(_drop_zero_decimals(rid_text), errors="coerce")
     bad_id = rid.isna() | (rid != rid.round())
     rejected: list[dict[str, Any]] = [
         {"row": r["line"], "response_id": pd.NA, "reason": r["reason"]} for r in raw.rejected]
@@ -430,7 +437,7 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
             out[fname] = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
     if "lastpage" in meta:
         lp_text = sub(meta["lastpage"]).str.strip()
-        lp = pd.to_numeric(lp_text.str.replace(_INT_FLOAT, r"\1", regex=True).mask(lp_text == ""),
+        lp = pd.to_numeric(_drop_zero_decimals(lp_text).mask(lp_text == ""),
                            errors="coerce")
         badlp = lp.isna() & lp_text.notna() & (lp_text != "")
         if badlp.any():
