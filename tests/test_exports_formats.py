@@ -135,3 +135,25 @@ def test_format_equals_ground_truth(cb, name, ids):
     assert res.rejected.empty
     assert res.failures.empty, res.failures.to_dict("records")[:5]
     assert res.lineage["layout_source"] == "codebook" and res.lineage["sid"] == "385924"
+
+
+def test_label_frame_from_codebook(cb):
+    from cchc_survey.tidy import label_frame
+
+    res = read_export(EXP / "rpc/export_responses__csv_code_short.csv", codebook=cb,
+                      secret_key=KEY)
+    vi, en = label_frame(res, "vi"), label_frame(res, "en")
+    f = res.frame.set_index("response_id")
+    vi, en = vi.set_index("response_id"), en.set_index("response_id")
+    assert f.loc[1, "tc_a1"] == 3 and vi.loc[1, "tc_a1"] == "Bình thường"
+    assert en.loc[1, "tc_a1"] == "Neutral"
+    assert (f.loc[1, "gioitinh"], vi.loc[1, "gioitinh"], en.loc[1, "gioitinh"]) == (
+        "F", "Nữ", "Female")
+    oth = f.index[f["nghenghiep"] == "-oth-"]
+    sent = json.loads((FIX / "generated_responses.json").read_text("utf-8"))
+    assert list(oth) == [i + 1 for i, r in enumerate(sent) if r.get("385924X1X3") == "-oth-"]
+    assert len(oth) == 3
+    assert (vi.loc[oth, "nghenghiep"] == "Khác").all() and (en.loc[oth, "nghenghiep"] == "Other").all()
+    assert f.loc[oth, "nghenghiep_other"].notna().all()
+    assert vi.loc[1, "kenh_k1"] == "Có" and vi.loc[1, "kenh_k3"] == "Không"
+    assert pd.isna(vi.loc[2, "kenh_k1"])     # response 2 stopped on page 3; KENH is on page 4

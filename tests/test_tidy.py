@@ -109,3 +109,23 @@ def test_label_frame_vi_and_en(demo):
     assert vi["tc_c1"].cat.ordered
     k = res.frame.index[res.frame["mongdoi_m2"].fillna(False)][0]
     assert vi.loc[k, "mongdoi_m2"] == "Có" and en.loc[k, "mongdoi_m2"] == "Yes"
+
+
+def test_instrument_plus_lss_reads_sgqa_headings(demo, inst, tmp_path):
+    """With the survey's .lss the SGQA names (VV 1, field map) map onto the instrument's items."""
+    from cchc_survey.tidy import resolve_layout
+
+    _, path, res = demo
+    lay = resolve_layout(inst, lss=QUESTIONNAIRES / "sipas_one_stop.lss")
+    assert all(c.sgqa.startswith(f"{lay.sid}X") for c in lay.columns)
+    head, rest = path.read_bytes().split(b"\r\n", 1)
+    names = {c.code_heading: c.sgqa for c in lay.columns}
+    cols = [c.strip('"') for c in head.decode("utf-8-sig").split(";")]
+    new_head = ";".join(f'"{names.get(c, c)}"' for c in cols)
+    p = tmp_path / "sgqa.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + new_head.encode() + b"\r\n" + rest)
+    again = read_export(p, instrument=inst, lss=QUESTIONNAIRES / "sipas_one_stop.lss",
+                        secret_key=KEY)
+    pd.testing.assert_frame_equal(again.frame, res.frame)
+    assert again.lineage["sid"] == lay.sid and again.lineage["layout_id"] == "sipas_one_stop"
+    assert again.lineage["layout_version"] == inst.version
