@@ -182,8 +182,10 @@ def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
     """Decide how answers are coded when the reader could not tell.
 
     Returns ``(coding, convert_yn)``: ``convert_yn`` is the (Y, N) pair of an export made with
-    LimeSurvey's "convert Y/N" option, detected when gender columns hold their codes ``F``/``M``
-    while yes/no and multiple-choice columns hold digits (SPSS/R coding writes gender as digits).
+    LimeSurvey's "convert Y/N" option, detected when yes/no and multiple-choice columns hold
+    digits while gender columns hold their codes ``F``/``M`` (SPSS/R coding writes gender as
+    digits) or a yes/no column holds ``0`` (SPSS/R write N as 2). Other choices: pass
+    ``convert_yn`` explicitly.
     """
     if raw.coding != "codes":
         return raw.coding, None
@@ -196,7 +198,8 @@ def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
 
     g, ym, m = values(("G",)), values(("Y", "M")), values(("M",))
     digits_ym = len(ym) > 0 and bool(ym.str.fullmatch(r"\d+").all())
-    if digits_ym and len(g) and g.isin(["F", "M"]).all():
+    y_only = values(("Y",))
+    if digits_ym and ((len(g) and g.isin(["F", "M"]).all()) or y_only.isin(["0"]).any()):
         n_val = sorted(set(ym.tolist()) - {"1"})
         return "convertyn", ("1", n_val[0] if n_val else "2")
     if digits_ym and (not len(g) or g.isin(["0", "1", "2"]).all()) and not m.isin(["2"]).any():

@@ -157,3 +157,28 @@ def test_label_frame_from_codebook(cb):
     assert f.loc[oth, "nghenghiep_other"].notna().all()
     assert vi.loc[1, "kenh_k1"] == "Có" and vi.loc[1, "kenh_k3"] == "Không"
     assert pd.isna(vi.loc[2, "kenh_k1"])     # response 2 stopped on page 3; KENH is on page 4
+
+
+def test_rpc_field_subset_with_convert_yn(cb):
+    """aFields (id, token, submitdate, DUNGHEN, KENH[K1], KENH[other]) + convertY=1 / convertN=0:
+    the other items are reported missing; an unanswered Y/N and the empty other text were turned
+    into "0" by LimeSurvey (README 20)."""
+    f = EXP / "rpc/export_responses__csv_fields_convertYN.csv"
+    with pytest.warns(Warning, match="failure case"):
+        res = read_export(f, codebook=cb, secret_key=KEY)
+    assert res.lineage["coding"] == "convertyn"
+    miss = res.failures[res.failures["check"] == "item_present"]["column"].tolist()
+    assert len(miss) == 21 and "dunghen" not in miss and "kenh_k1" not in miss
+    assert (res.failures["severity"] == "warning").all()
+    want = truth_frame(cb)
+    sent = json.loads((FIX / "generated_responses.json").read_text("utf-8"))
+    blank = pd.Series([r.get("385924X4X7") == "" for r in sent])
+    want.loc[blank.to_numpy(), "dunghen"] = "N"
+    # without a lastpage column, a multiple-choice box of a page never reached cannot be told
+    # from an unticked one: it reads False, not NA
+    unreached = want["kenh_k1"].isna()
+    assert int(unreached.sum()) == 9 and not res.frame.loc[unreached, "kenh_k1"].any()
+    want.loc[unreached, "kenh_k1"] = False
+    for c in ("response_id", "submitdate", "complete", "token_hash", "dunghen", "kenh_k1",
+              "kenh_other"):
+        pd.testing.assert_series_equal(res.frame[c], want[c], check_names=False)
