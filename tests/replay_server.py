@@ -337,7 +337,9 @@ class ReplayServer:
 
         self._httpd = Server(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        httpd = self._httpd
+        self._thread = threading.Thread(target=lambda: httpd.serve_forever(poll_interval=0.05),
+                                        daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
