@@ -91,3 +91,29 @@ def test_deploy_refuses_a_duplicate(server: ReplayServer, env: dict[str, str]) -
     assert f"{inst.id} v{inst.version} is already on the server as survey 385925" in r.output
     assert "--allow-duplicate" in r.output
     assert server.calls("import_survey") == []
+
+
+def test_config_file_as_in_the_docs(server: ReplayServer, tmp_path: Path,
+                                    caplog: pytest.LogCaptureFixture) -> None:
+    """docs/limesurvey.md step 2 (config file, chmod 600) then step 4 (pull)."""
+    import logging
+    import os
+
+    caplog.set_level(logging.DEBUG)
+    conf = tmp_path / "home" / ".config" / "cchc_survey" / "limesurvey.toml"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(f'[limesurvey]\nurl = "{server.url}"\nuser = "{USERNAME}"\n'
+                    f'password = "{PASSWORD}"\nread_timeout = 30\n', encoding="utf-8")
+    os.chmod(conf, 0o600)
+    raw = tmp_path / "raw"
+    r = runner.invoke(app, ["pull", "385924", "--config", str(conf), "--data-dir", str(raw),
+                            "--instrument", str(Path(__file__).parent.parent / "questionnaires"
+                                                / "sipas_one_stop.yaml")], env={})
+    assert r.exit_code == 0, r.output
+    assert "60 new response(s) in 1 snapshot(s)" in r.output
+    snap = RawStore(raw).list_snapshots(385924)[0]
+    assert snap.manifest["instrument_id"] == "sipas_one_stop"
+    assert snap.manifest["server_url"] == server.url
+    on_disk = b"".join(p.read_bytes() for p in raw.rglob("*") if p.is_file())
+    assert PASSWORD.encode() not in on_disk
+    assert PASSWORD not in caplog.text and PASSWORD not in r.output
