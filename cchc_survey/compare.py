@@ -401,3 +401,22 @@ def league_table(scores: pd.DataFrame, *, code: str, group_var: str,
     })
     out["tier_size"] = out.groupby("tier")["unit"].transform("size")
     return out
+
+
+def for_report(comparison: pd.DataFrame) -> pd.DataFrame:
+    """The comparison in the report package's shape (:mod:`cchc_survey.report.inputs`).
+
+    Renames, adds nothing: survey estimate and CI, official value, difference and its CI,
+    significance, with index, province, year, the official source and the difference method as
+    the note.
+    """
+    c = comparison
+    return pd.DataFrame({
+        "component": c["component"], "label_vi": c["label_vi"], "label_en": c["label_en"],
+        "index": c["index"], "province": c["official_province"], "year": c["year"],
+        "survey_estimate": c["estimate"], "survey_ci_low": c["ci_low"],
+        "survey_ci_high": c["ci_high"], "official": c["official_value"],
+        "difference": c["difference"], "diff_ci_low": c["difference_ci_low"],
+        "diff_ci_high": c["difference_ci_high"], "significant": c["significant"].astype(bool),
+        "official_source": c["official_source_url"], "note_en": c["difference_method"],
+    }).reset_index(drop=True)

@@ -21,16 +21,20 @@ from rich.console import Console
 from rich.table import Table
 
 from . import QUESTIONNAIRES
-from .compare import change_between_waves, league_table
+from .compare import change_between_waves, compare_official, for_report, league_table
 from .generate import DemoDesign, generate, write_limesurvey_csv
 from .indices.score import design_from_tidy, score
 from .instrument import Instrument, load_all
+from .official import bundled_official
 from .pipeline import Analysis, analyse, provenance, weighting_for_report
 from .report import ReportInputs, write_all
 from .tidy import read_export
 
 DEMO_SIZES = {"sipas_one_stop": 1800, "sipas_2023": 1200, "papi_mirror": 1200, "par_survey": 600}
 ORGANISATION = "Sở Nội vụ tỉnh Minh Họa"
+COMPARE_PROVINCE = "Hà Nội"
+"""The demo compares its (made-up) results with this province's published values: one of the few
+with PAPI 2023 dimension and sub-dimension scores and a PAR Index 2023 value in the bundled data."""
 PARENT = "UBND TỈNH MINH HỌA"
 
 
@@ -133,6 +137,21 @@ def tracking_tables(an: Analysis) -> tuple[pd.DataFrame, pd.DataFrame]:
     return trend, league
 
 
+def official_comparison(res: DemoResult) -> pd.DataFrame:
+    """PAPI mirror and PAR survey vs the bundled official 2023 values of COMPARE_PROVINCE."""
+    official = bundled_official()
+    parts = []
+    if "papi_mirror" in res.analyses:
+        parts.append(compare_official(res.analyses["papi_mirror"].default_scores, official,
+                                      province=COMPARE_PROVINCE, index="PAPI", years=[2023],
+                                      code_map={"PAPI": "total"}))
+    if "par_survey" in res.analyses:
+        parts.append(compare_official(res.analyses["par_survey"].default_scores, official,
+                                      province=COMPARE_PROVINCE, index="PAR", years=[2023],
+                                      code_map={"PAR": "total"}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
     """Excel, HTML, Word, CSV and chart files for the demo's analyses."""
     names = {"sipas_one_stop": "SIPAS (Một cửa)", "sipas_2023": "SIPAS 2023",
@@ -143,6 +162,8 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     trend.to_csv(out / "sipas_trend_by_month.csv", index=False, encoding="utf-8-sig")
     league.to_csv(out / "sipas_league_table.csv", index=False, encoding="utf-8-sig")
+    cmp = official_comparison(res)
+    cmp.to_csv(out / "comparison_official.csv", index=False, encoding="utf-8-sig")
     provs = [p for a in res.analyses.values() for p in provenance(a.instrument)]
     flags = pd.concat([a.cleaned.flags.assign(instrument=k) for k, a in res.analyses.items()],
                       ignore_index=True)
@@ -151,7 +172,8 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
         title="Khảo sát mức độ hài lòng của người dân, tổ chức (dữ liệu minh họa)",
         organisation=ORGANISATION, parent_organisation=PARENT, place="Minh Họa",
         period="6 tháng đầu năm 2026", date=dt.date(2026, 7, 15), doc_symbol="BC-SNV",
-        scores=scores, checks=flags[["rule", "row", "column", "value", "severity"]],
+        scores=scores, comparison=for_report(cmp) if len(cmp) else None,
+        checks=flags[["rule", "row", "column", "value", "severity"]],
         weighting=weighting_for_report(one.design), free_texts=texts,
         free_text_question=one.instrument.item("ykien").text.vi, provenance=provs,
         unit_var=one.instrument.design.unit, wave_var="wave")
