@@ -12,6 +12,7 @@ reports under ``data/processed/demo/``.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,14 @@ def first_score_table(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     return t[["level", "code", "label_vi", "estimate", "n"]]
 
 
+def _status(con: Console, message: str) -> AbstractContextManager[object]:
+    """A spinner in a terminal; a plain line elsewhere (notebooks, logs, tests)."""
+    if con.is_terminal and not con.is_jupyter:
+        return con.status(message)
+    con.print(message)
+    return nullcontext()
+
+
 def _print_table(console: Console, t: pd.DataFrame, title: str) -> None:
     tab = Table(title=title, show_lines=False)
     for col, just in (("Mã", "left"), ("Nội dung", "left"), ("% hài lòng", "right"), ("n", "right")):
@@ -96,7 +105,7 @@ def run_demo(root: str | Path = "data", *, console: Console | None = None,
     con.print(f"[bold]cchc_survey demo[/bold]: {len(insts)} instruments from {QUESTIONNAIRES}")
     n_by = {**DEMO_SIZES, **(sizes or {})}
     for iid, inst in insts.items():
-        with con.status(f"{iid}: generating, reading back, scoring ..."):
+        with _status(con, f"{iid}: generating, reading back, scoring ..."):
             demo = generate(inst, DemoDesign(n=n_by.get(iid, 1000), months=6))
             csv = write_limesurvey_csv(demo.export, raw_dir / iid / "responses_limesurvey.csv")
             res.raw[iid] = csv
@@ -177,7 +186,7 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
         weighting=weighting_for_report(one.design), free_texts=texts,
         free_text_question=one.instrument.item("ykien").text.vi, provenance=provs,
         unit_var=one.instrument.design.unit, wave_var="wave")
-    with con.status("writing Excel, HTML, Word and charts ..."):
+    with _status(con, "writing Excel, HTML, Word and charts ..."):
         paths = write_all(inputs, out)
     for k, p in paths.items():
         if not k.startswith("chart:") and not k.startswith("csv:"):
