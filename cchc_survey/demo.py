@@ -165,7 +165,8 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
     """Excel, HTML, Word, CSV and chart files for the demo's analyses."""
     names = {"sipas_one_stop": "SIPAS (Một cửa)", "sipas_2023": "SIPAS 2023",
              "papi_mirror": "PAPI", "par_survey": "PAR Index"}
-    scores = {names.get(k, k): a.default_scores for k, a in res.analyses.items()}
+    order = [k for k in names if k in res.analyses] + [k for k in res.analyses if k not in names]
+    scores = {names.get(k, k): res.analyses[k].default_scores for k in order}
     one = res.analyses["sipas_one_stop"]
     trend, league = tracking_tables(one)
     out.mkdir(parents=True, exist_ok=True)

@@ -375,31 +375,36 @@ def index_charts(name: str, table: pd.DataFrame, inputs: ReportInputs,
     """
     out: list[tuple[str, go.Figure]] = []
     whole = table[table["group_var"] == ""]
-    levels = [lv for lv in ("element", "dimension", "sub_dimension", "criterion", "indicator")
-              if (whole["level"] == lv).any()]
+    # the table's own hierarchy: the level with the fewest codes (at least 2) is the top one
+    # (elements, dimensions, fields), the one with the most codes the detail (criteria)
+    counts = whole.groupby("level")["code"].nunique()
+    counts = counts[(counts >= 2) & (counts.index != "item")].sort_values(kind="stable")
+    levels = list(counts.index)
     if levels:
         top = levels[0]
         lv_name = t_opt(f"level_{top}", lang, top)
         out.append((f"{name}: {lv_name}", bar_chart(table, level=top, lang=lang,
                                                      title=f"{name} — {lv_name}")))
-        if (whole["level"] == top).sum() >= 3:
+        if counts[top] >= 3:
             out.append((f"{name}: {t('radar_title', lang)}",
                         radar_chart(table, level=top, lang=lang,
                                     title=f"{name} — {t('radar_title', lang)}")))
-        if "criterion" in levels and top != "criterion":
-            crit = t("level_criterion", lang)
-            out.append((f"{name}: {crit}", bar_chart(table, level="criterion", lang=lang,
+        detail = levels[-1]
+        if detail != top:
+            crit = t_opt(f"level_{detail}", lang, detail)
+            out.append((f"{name}: {crit}", bar_chart(table, level=detail, lang=lang,
                                                       title=f"{name} — {crit}")))
     by_unit = table[table["group_var"] == inputs.unit_var]
     if not by_unit.empty:
-        lv = "criterion" if (by_unit["level"] == "criterion").any() else str(
+        lv = levels[-1] if levels and (by_unit["level"] == levels[-1]).any() else str(
             by_unit["level"].iloc[0])
         out.append((f"{name}: {t('heatmap_title', lang)}",
                     heatmap(table, level=lv, unit_var=inputs.unit_var, lang=lang,
                             title=f"{name} — {t('heatmap_title', lang)}")))
     by_wave = table[table["group_var"] == inputs.wave_var]
     if not by_wave.empty:
-        lv = str(by_wave["level"].iloc[0])
+        lv = levels[0] if levels and (by_wave["level"] == levels[0]).any() else str(
+            by_wave["level"].iloc[0])
         out.append((f"{name}: {t('trend_title', lang)}",
                     trend_chart(table, level=lv, wave_var=inputs.wave_var, lang=lang,
                                 title=f"{name} — {t('trend_title', lang)}")))
