@@ -634,17 +634,29 @@ class SurveyDesign:
         eta = np.zeros(xm.shape[1])
         converged = False
         it = 0
-        g = np.ones(self.n)
+
+        def gfun(e: np.ndarray) -> np.ndarray:
+            u = xm @ e
+            return np.asarray(1.0 + u if calfun == "linear" else np.exp(np.minimum(u, 700.0)))
+
+        g = gfun(eta)
+        misfit = tv - xm.T @ (w0 * g)
         for it in range(1, maxit + 1):  # noqa: B007
-            u = xm @ eta
-            g = 1.0 + u if calfun == "linear" else np.exp(u)
-            dg = np.ones_like(u) if calfun == "linear" else g
-            misfit = tv - xm.T @ (w0 * g)
             if np.all(np.abs(misfit) / (1 + np.abs(tv)) < epsilon):
                 converged = True
                 break
+            dg = np.ones(self.n) if calfun == "linear" else g
             jac = xm.T @ (xm * (w0 * dg)[:, None])
-            eta = eta + np.linalg.solve(jac, misfit)
+            step = np.linalg.lstsq(jac, misfit, rcond=None)[0]
+            norm0 = float(np.sum(misfit**2))
+            for _ in range(40):  # step halving, as survey's grake
+                g_new = gfun(eta + step)
+                mis_new = tv - xm.T @ (w0 * g_new)
+                if float(np.sum(mis_new**2)) < norm0 or not np.isfinite(norm0):
+                    break
+                step = step / 2
+            eta = eta + step
+            g, misfit = g_new, mis_new
         if not converged:
             raise WeightingError(f"calibrate({calfun}) did not converge in {maxit} iterations; "
                                  "check the margins for contradictions or sparse cells.")

@@ -199,22 +199,25 @@ def alpha(x: pd.DataFrame, *, use: Use = "pairwise", scale: str = "scale",
     c = _pairwise_cov(xa)
     r = _cov2cor(c)
     tot = _alpha1(c)
-    ase = float(np.sqrt(tot["Q"] / n_rows))
+    with np.errstate(invalid="ignore"):
+        ase = float(np.sqrt(tot["Q"] / n_rows))  # NaN when Q < 0 (as R)
     cnt = (~np.isnan(xa)).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         total = np.where(cnt > 0, np.nansum(xa, axis=1) / cnt, np.nan)  # rowMeans(na.rm=TRUE)
     tot_s = pd.Series(total)
     items = pd.DataFrame(xa, columns=xd.columns)
     raw_r = items.corrwith(tot_s)
-    std_r = r.sum(axis=0) / np.sqrt(r.sum())
     rc = r.copy()
     np.fill_diagonal(rc, _smc(r))
-    r_cor = rc.sum(axis=0) / np.sqrt(rc.sum())
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN for incoherent scales, as R
+        std_r = r.sum(axis=0) / np.sqrt(r.sum())
+        r_cor = rc.sum(axis=0) / np.sqrt(rc.sum())
     csum = c.sum()
     colsum = c.sum(axis=0)
     diag = np.diag(c)
     v_drop = csum - 2 * colsum + diag
-    r_drop = (colsum - diag) / np.sqrt(diag * v_drop)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_drop = (colsum - diag) / np.sqrt(diag * v_drop)
     drop_rows = []
     for i in range(k):  # loop over items (k small)
         keep = np.arange(k) != i
