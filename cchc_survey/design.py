@@ -114,7 +114,8 @@ class Calibration:
 
     def residualise(self, x: np.ndarray) -> np.ndarray:
         if self.kind == "linear":
-            assert self.model is not None and self.weights is not None  # noqa: S101 (internal)
+            if self.model is None or self.weights is None:
+                raise WeightingError("a linear calibration without its model matrix.")
             xm, w = self.model, self.weights
             beta = np.linalg.lstsq(xm.T @ (xm * w[:, None]), xm.T @ x, rcond=None)[0]
             return np.asarray(x - w[:, None] * (xm @ beta))
@@ -329,9 +330,9 @@ class SurveyDesign:
                 p_codes, _ = _codes(key)
             else:
                 p_codes, p_levels = _codes(plabel)
-                per = pd.Series(s_codes).groupby(p_codes).nunique()
+                per = pd.Series(s_codes).groupby(p_codes).nunique().to_numpy()
                 if (per > 1).any():
-                    lab = p_levels[int(per.index[np.argmax(per.to_numpy() > 1)])]
+                    lab = p_levels[int(np.argmax(per > 1))]
                     raise DesignError(f"PSU {lab!r} of column {cluster!r} appears in more than "
                                       "one stratum; PSU labels repeat across strata, use "
                                       "nest=True.")
@@ -346,8 +347,9 @@ class SurveyDesign:
         if fpc is not None:
             fv = pd.to_numeric(df[fpc], errors="coerce").to_numpy(dtype=float)
             per_h = pd.Series(fv).groupby(s_codes).agg(["min", "max"])
-            if (per_h["min"] != per_h["max"]).any():
-                h = int(per_h.index[np.argmax((per_h["min"] != per_h["max"]).to_numpy())])
+            differs = (per_h["min"] != per_h["max"]).to_numpy()
+            if differs.any():
+                h = int(np.argmax(differs))
                 raise DesignError(f"fpc column {fpc!r} differs inside stratum "
                                   f"{s_levels[h]!r}; it must be constant within a stratum.")
             fh = per_h["min"].to_numpy()
@@ -472,13 +474,15 @@ class SurveyDesign:
         cells = [tuple(str(x) for x in (u if isinstance(u, tuple) else (u,))) for u in uniq]
         return codes.astype(np.int64), cells
 
-    def _poststrat_weights(self, w: np.ndarray, margin: Margin) -> tuple[np.ndarray, CalibrationStep, pd.DataFrame]:
+    def _poststrat_weights(self, w: np.ndarray, margin: Margin
+                           ) -> tuple[np.ndarray, CalibrationStep, pd.DataFrame]:
         codes, cells = self._cell_codes(margin.variables, f"margin {margin.name}")
         ncell = len(cells)
         sample = np.bincount(codes, weights=w, minlength=ncell)
         missing_pop = [c for c in cells if c not in margin.targets]
         if missing_pop:
-            raise WeightingError(f"margin {margin.name}: cell {dict(zip(margin.variables, missing_pop[0], strict=True))} "
+            cell = dict(zip(margin.variables, missing_pop[0], strict=True))
+            raise WeightingError(f"margin {margin.name}: cell {cell} "
                                  "occurs in the sample but has no population target; add it to "
                                  "the margin table.")
         target = np.array([margin.targets[c] for c in cells])
@@ -613,7 +617,7 @@ class SurveyDesign:
         targets = []
         for m in ms:
             codes, cells = self._cell_codes(m.variables, f"margin {m.name}")
-            for j, c in enumerate(cells):
+            for c in cells:
                 if c not in m.targets:
                     raise WeightingError(f"margin {m.name}: sample cell {c} has no target.")
             for c, t in m.targets.items():
@@ -627,7 +631,7 @@ class SurveyDesign:
         xm = np.column_stack(cols)
         tv = np.asarray(targets)
         # drop redundant columns (each margin's cells sum to the same total)
-        q, r_, piv = _qr_pivot(xm)
+        _q, r_, piv = _qr_pivot(xm)
         keep = np.sort(piv[: int(np.sum(np.abs(np.diag(r_)) > 1e-9 * np.abs(r_[0, 0])))])
         xm, tv = xm[:, keep], tv[keep]
         w0 = self.weights

@@ -345,7 +345,7 @@ def total(design: SurveyDesign, variables: str | Sequence[str] | np.ndarray | pd
     """
     Ym, names = _as_matrix(design, variables)
     dom = make_domains(design, by)
-    D, k = dom.size, Ym.shape[1]
+    D = dom.size
     w = design.weights
     obs = ~np.isnan(Ym)
     g = w[:, None] * np.where(obs, Ym, 0.0)

@@ -161,7 +161,8 @@ def test_sample_cell_without_target_is_a_clear_error(des: SurveyDesign) -> None:
 def test_non_convergence_names_margin_and_cell(des: SurveyDesign) -> None:
     ga = pd.DataFrame(META["margins"]["gender_age"])
     area = pd.DataFrame(META["margins"]["area"])
-    with pytest.raises(WeightingError, match=r"did not converge in 1 sweeps.*margin gender\+age_group, cell female\|30-44"):
+    with pytest.raises(WeightingError, match=r"did not converge in 1 sweeps.*margin "
+                                             r"gender\+age_group, cell female\|30-44"):
         des.rake([ga, area], maxit=1, epsilon=1e-14)
 
 

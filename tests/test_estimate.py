@@ -125,7 +125,7 @@ def test_totals_by_hand(des: SurveyDesign, df: pd.DataFrame) -> None:
 
 
 def test_proportion_rejects_non_binary(des: SurveyDesign) -> None:
-    with pytest.raises(E.EstimationError, match="variable .acc_1. has value 5.0 at row 0"):
+    with pytest.raises(E.EstimationError, match=r"variable .acc_1. has value 5\.0 at row 0"):
         E.proportion(des, "acc_1")
 
 

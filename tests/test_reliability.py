@@ -44,7 +44,7 @@ def test_table_per_scale_and_items(df: pd.DataFrame) -> None:
 
 def test_pingouin_agrees_on_point_alpha_but_not_listwise_ci(df: pd.DataFrame) -> None:
     X = df[META["elements"]["access"]]
-    s, items = RL.alpha(X, use="listwise")
+    s, _ = RL.alpha(X, use="listwise")
     a, ci = pg.cronbach_alpha(X, nan_policy="listwise")
     assert s["raw_alpha"] == pytest.approx(a, abs=1e-12)
     n = int(X.dropna().shape[0])
