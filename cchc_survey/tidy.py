@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputFileError, Problem
@@ -424,8 +425,10 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
     idx = keep[keep].index
     rows = lines.loc[idx].reset_index(drop=True)
 
+    all_kept = bool(keep.all())
+
     def sub(s: pd.Series) -> pd.Series:
-        return s.loc[idx].reset_index(drop=True)
+        return s.reset_index(drop=True) if all_kept else s.loc[idx].reset_index(drop=True)
 
     out: dict[str, pd.Series] = {"response_id": sub(rid_int)}
     date_style = raw.date_style
@@ -474,8 +477,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         if spec.item_id not in items:
             out[spec.item_id] = _empty(spec, n)
             continue
-        s = _decode(sub(items[spec.item_id]), spec, coding, langs, convert_yn)
-        typed, rs = _type_column(s, spec, rows, out["response_id"], fail, raw.date_style)
+        typed, rs = _decode_and_type(sub(items[spec.item_id]), spec, coding, langs, convert_yn,
+                                     rows, out["response_id"], fail, raw.date_style)
         if spec.qtype == "M" and spec.kind == "answer":
             unreached = not_reached & (lastpage.fillna(0) < spec.page)
             typed = typed.mask(unreached.to_numpy())
@@ -512,6 +515,56 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         raise RuntimeError("rows in != rows out + rows rejected")
     _report(result, raw.path, on_error)
     return result
+
+
+def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str],
+                     convert_yn: tuple[str, str] | None, rows: pd.Series, rid: pd.Series,
+                     fail: _Collector, date_style: str = "iso"
+                     ) -> tuple[pd.Series, pd.DataFrame | None]:
+    """:func:`_decode` then :func:`_type_column`, computed once per distinct value.
+
+    Both are value by value (no value depends on another row), so a column of a million answers
+    with a handful of distinct codes is decoded and typed on those few values and expanded back
+    by position; failures and "don't know" reasons are expanded to every row holding the value,
+    in row order, exactly as the row-by-row computation lists them.
+    """
+    n = len(s)
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    if n < 1000 or len(uniq) > n // 4:
+        return _type_column(_decode(s, spec, coding, langs, convert_yn), spec, rows, rid, fail,
+                            date_style)
+    has_na = bool((codes < 0).any())
+    u = pd.Series(uniq, dtype="string").reset_index(drop=True)
+    if has_na:
+        u = pd.concat([u, pd.Series([pd.NA], dtype="string")], ignore_index=True)
+        codes = np.where(codes < 0, len(uniq), codes)
+    k = pd.Series(np.arange(len(u)))
+    sub_fail = _Collector()
+    typed_u, rs_u = _type_column(_decode(u, spec, coding, langs, convert_yn), spec, k, k,
+                                 sub_fail, date_style)
+    typed = typed_u.take(codes).reset_index(drop=True)
+    if sub_fail.rows:
+        order: dict[str, int] = {}
+        expanded: list[tuple[int, int, dict[str, Any]]] = []
+        for f in sub_fail.rows:
+            at = np.flatnonzero(codes == int(f["row"]))
+            rank = order.setdefault(f["check"], len(order))
+            expanded.extend((rank, int(i), f) for i in at)
+        expanded.sort(key=lambda e: (e[0], e[1]))
+        row_list = rows.tolist()
+        for _, i, f in expanded:
+            fail.add(f["column"], f["check"], f["value"], row_list[i], f["severity"], f["message"])
+    rs = None
+    if rs_u is not None and len(rs_u):
+        ks = rs_u["response_id"].to_numpy(dtype=np.int64)
+        hit = np.isin(codes, ks)
+        pos = np.full(len(u), -1, dtype=np.int64)
+        pos[ks] = np.arange(len(ks))
+        at = pos[codes[hit]]
+        rs = pd.DataFrame({"response_id": rid[hit].to_numpy(), "item": spec.item_id,
+                           "code": rs_u["code"].to_numpy()[at],
+                           "reason": rs_u["reason"].to_numpy()[at]})
+    return typed, rs
 
 
 def _empty(spec: ColumnSpec, n: int) -> pd.Series:
