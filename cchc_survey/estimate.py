@@ -167,6 +167,9 @@ class Estimate:
     extra: dict[str, float] = field(default_factory=dict)
 
     def ci(self, level: float = 0.95) -> tuple[float, float]:
+        """t interval; for a :func:`ciprop` result at its own level, the svyciprop interval."""
+        if "ci_low" in self.extra and self.extra.get("ci_level") == level:
+            return self.extra["ci_low"], self.extra["ci_high"]
         q = float(_t_quantile(level, self.df))
         return self.estimate - q * self.se, self.estimate + q * self.se
 

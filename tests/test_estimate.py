@@ -136,6 +136,9 @@ def test_ciprop_asin_beta_by_formula(des: SurveyDesign) -> None:
     a = E.ciprop(des, "sat_overall", method="asin")
     h = t * se / (2 * np.sqrt(p * (1 - p)))
     assert a.extra["ci_low"] == pytest.approx(np.sin(np.arcsin(np.sqrt(p)) - h) ** 2, rel=1e-14)
+    assert a.ci(0.95) == (a.extra["ci_low"], a.extra["ci_high"])
+    assert a.to_frame()["ci_low"].iloc[0] == a.extra["ci_low"]
+    assert a.ci(0.9)[0] == pytest.approx(p - stats.t.ppf(0.95, 46) * se)
     mean = E.ciprop(des, "sat_overall", method="mean")
     assert mean.extra["ci_high"] == pytest.approx(p + t * se, rel=1e-14)
     with pytest.raises(E.EstimationError, match="not one of"):
