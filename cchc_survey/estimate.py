@@ -28,7 +28,7 @@ from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import sparse, stats
 
 from .design import DesignError, SurveyDesign, domain_psu_totals, group_sum
 from .errors import CchcSurveyError
@@ -251,10 +251,12 @@ def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
     D = dom.size
     w = design.weights
     obs = ~np.isnan(Ym)
-    yz = np.where(obs, Ym, 0.0)
-    g = np.concatenate([w[:, None] * yz, w[:, None] * obs], axis=1)  # (n, 2k)
+    g = np.empty((n, 2 * k))  # (n, 2k): [w y obs, w obs], built in place
+    np.multiply(np.where(obs, Ym, 0.0), w[:, None], out=g[:, :k])
+    np.multiply(obs, w[:, None], out=g[:, k:])
     dcodes = np.where(dom.codes >= 0, dom.codes, D)
-    tot = group_sum(dcodes, D + 1, g)[:D]  # (D, 2k)
+    dind = sparse.csr_matrix((np.ones(n), (dcodes, np.arange(n))), shape=(D + 1, n))
+    tot = np.asarray(dind @ g)[:D]  # (D, 2k)
     tnum, tobs = tot[:, :k], tot[:, k:]
     with np.errstate(invalid="ignore", divide="ignore"):
         p = tnum / tobs  # (D, k), NaN when nobody answered
@@ -277,19 +279,23 @@ def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
     var[bad] = np.nan
     se = np.sqrt(np.maximum(var, 0.0))
     # valid rows per L row: respondents with at least one valid item among the used ones
-    anyobs = (obs.astype(np.float64) @ used.T.astype(np.float64)) > 0  # (n, m)
-    nvalid = group_sum(dcodes, D + 1, anyobs.astype(float))[:D]
-    nhat = group_sum(dcodes, D + 1, anyobs * w[:, None])[:D]
-    # sum_i x_i^2 / w_i per domain (for the SRS variance): x = g @ J_d'
+    anyobs = (obs.astype(np.float32) @ used.T.astype(np.float32)) > 0  # (n, m)
+    both = np.concatenate([anyobs, anyobs * w[:, None]], axis=1)
+    nv_nh = np.asarray(dind @ both)[:D]
+    nvalid, nhat = nv_nh[:, :m], nv_nh[:, m:]
+    # sum_i x_i^2 / w_i per domain (for the SRS variance): x = g @ J_d'; rows sorted by domain
+    # once, then each domain is a contiguous block
     order = np.argsort(dcodes, kind="stable")
     bounds = np.searchsorted(dcodes[order], np.arange(D + 1))
+    gs = g[order]
+    ws = w[order]
     ssq = np.zeros((D, m))
     for d in range(D):  # loop over domain levels; each step vectorised
-        rows = order[bounds[d]: bounds[d + 1]]
-        if rows.size == 0:
+        lo, hi = bounds[d], bounds[d + 1]
+        if hi == lo:
             continue
-        x = g[rows] @ Jf[d].T
-        ssq[d] = np.sum(x * x / w[rows, None], axis=0)
+        x = gs[lo:hi] @ Jf[d].T
+        ssq[d] = np.einsum("ij,ij,i->j", x, x, 1.0 / ws[lo:hi])
     with np.errstate(invalid="ignore", divide="ignore"):
         svyvar = nvalid / (nvalid - 1) * nhat * ssq
         vsrs_wor = svyvar * (nhat - nvalid) / (nhat * nvalid)
