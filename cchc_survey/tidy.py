@@ -191,15 +191,19 @@ def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
     if raw.coding != "codes":
         return raw.coding, None
 
-    def values(types: tuple[str, ...]) -> pd.Series:
-        parts = [cols[c.item_id].dropna().str.strip() for c in layout.columns
-                 if c.kind == "answer" and c.qtype in types and c.item_id in cols]
-        v = pd.concat(parts, ignore_index=True) if parts else pd.Series([], dtype="string")
-        return v[v != ""]
+    counts = {k: _stripped_counts(v) for k, v in cols.items()}
 
-    g, ym, m = values(("G",)), values(("Y", "M")), values(("M",))
+    def values(types: tuple[str, ...]) -> pd.Series:
+        """The distinct non-empty stripped values of the columns of these types (with counts)."""
+        parts = [counts[c.item_id] for c in layout.columns
+                 if c.kind == "answer" and c.qtype in types and c.item_id in counts]
+        v = (pd.concat(parts).groupby(level=0).sum() if parts else
+             pd.Series([], dtype="int64", index=pd.Index([], dtype="string")))
+        return v[v.index != ""]
+
+    g, ym, m = values(("G",)).index, values(("Y", "M")).index, values(("M",)).index
     digits_ym = len(ym) > 0 and bool(ym.str.fullmatch(r"\d+").all())
-    y_only = values(("Y",))
+    y_only = values(("Y",)).index
     if digits_ym and ((len(g) and g.isin(["F", "M"]).all()) or y_only.isin(["0"]).any()):
         n_val = sorted(set(ym.tolist()) - {"1"})
         return "convertyn", ("1", n_val[0] if n_val else "2")
@@ -207,23 +211,29 @@ def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
         return "numeric", None
     n_codes = n_labels = 0
     for spec in layout.columns:
-        s = cols.get(spec.item_id)
-        if s is None or spec.kind != "answer":
+        vc = counts.get(spec.item_id)
+        if vc is None or spec.kind != "answer":
             continue
-        v = s.dropna().str.strip()
-        v = v[v != ""]
-        if not len(v):
+        vc = vc[vc.index != ""]
+        if not len(vc):
             continue
         if spec.qtype in ("G", "Y", "M"):
             fixed = GENDER_LABELS if spec.qtype == "G" else YES_NO_LABELS
-            n_codes += int(v.isin(["F", "M", "Y", "N"]).sum())
-            n_labels += int(v.isin([*fixed["vi"].values(), *fixed["en"].values(),
-                                    NA_LABEL]).sum())
+            n_codes += int(vc[vc.index.isin(["F", "M", "Y", "N"])].sum())
+            n_labels += int(vc[vc.index.isin([*fixed["vi"].values(), *fixed["en"].values(),
+                                              NA_LABEL])].sum())
         elif spec.codes:
             labs = [lab for lang in spec.labels.values() for lab in lang.values()]
-            n_codes += int(v.isin(list(spec.codes)).sum())
-            n_labels += int(v.isin([*labs, *OTHER_LABEL.values()]).sum())
+            n_codes += int(vc[vc.index.isin(list(spec.codes))].sum())
+            n_labels += int(vc[vc.index.isin([*labs, *OTHER_LABEL.values()])].sum())
     return ("labels" if n_labels > n_codes else "codes"), None
+
+
+def _stripped_counts(s: pd.Series) -> pd.Series:
+    """How often each stripped value occurs (NA left out); computed on the distinct values."""
+    vc = s.value_counts(dropna=True)
+    idx = pd.Series(vc.index, dtype="string").str.strip()
+    return pd.Series(vc.to_numpy(), index=pd.Index(idx, dtype="string")).groupby(level=0).sum()
 
 
 def _label_maps(spec: ColumnSpec, langs: list[str]) -> dict[str, str | None]:
