@@ -133,7 +133,16 @@ def run_checks(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
         valid = {str(c) for c in [*scale.codes, *scale.missing_codes]}
         if it.type in {"L", "!"}:
             valid.add("-oth-")
-        vals = frame[it.id].astype("string")
+        col = frame[it.id]
+        if pd.api.types.is_integer_dtype(col.dtype):
+            # integer codes: compare numbers (the text of an integer is in ``valid`` iff the
+            # integer is one of its integer codes); only flagged values are turned into text
+            ints = [int(c) for c in valid if c.lstrip("-").isdigit()]
+            bad = col.notna() & ~col.isin(ints).fillna(False)
+            if bad.any():
+                out.append(_flags("out_of_scale", ids[bad], it.id, col[bad].astype("string")))
+            continue
+        vals = col.astype("string")
         bad = vals.notna() & ~vals.isin(valid).fillna(False)
         if bad.any():
             out.append(_flags("out_of_scale", ids[bad], it.id, vals[bad]))
@@ -231,20 +240,31 @@ def clean(frame: pd.DataFrame, inst: Instrument, flags: pd.DataFrame | None = No
         raise ChecksError(f"unknown rule(s) {unknown}; rules are {sorted(SEVERITY)}")
     hit = fl[fl["rule"].isin(rules)]
     frame = frame.reset_index(drop=True)
-    by_row = hit.groupby("row", sort=True)["rule"].agg(lambda s: ",".join(sorted(set(s))))
-    mask = pd.Series(frame.index.isin(by_row.index), index=frame.index)
+    # the excluding rules of each flagged row as a bit set (bit = position in sorted rule names),
+    # so the joined names and reasons are built once per distinct set, not once per row
+    names = sorted(set(hit["rule"]))
+    bit = hit["rule"].map({r: 1 << i for i, r in enumerate(names)}).to_numpy(dtype=np.int64)
+    hrows = hit["row"].to_numpy(dtype=np.int64)
+    uniq_rows, inv = np.unique(hrows, return_inverse=True)
+    sets = np.zeros(len(uniq_rows), dtype=np.int64)
+    np.bitwise_or.at(sets, inv, bit)
+    joined = {int(b): [r for i, r in enumerate(names) if b >> i & 1] for b in np.unique(sets)}
+    mask = pd.Series(frame.index.isin(uniq_rows), index=frame.index)
     kept = frame.loc[~mask]
-    exc = pd.DataFrame({"row": by_row.index.to_numpy(),
-                        "response_id": frame.loc[by_row.index, "response_id"].to_numpy(),
-                        "rules": by_row.to_numpy()})
-    exc["reason_vi"] = exc["rules"].map(lambda r: "; ".join(REASON_VI[x] for x in r.split(",")))
+    exc = pd.DataFrame({"row": uniq_rows,
+                        "response_id": frame.loc[uniq_rows, "response_id"].to_numpy(),
+                        "rules": pd.Series(sets).map({b: ",".join(rs) for b, rs in joined.items()})
+                        .to_numpy(dtype=object)})
+    exc["reason_vi"] = pd.Series(sets).map(
+        {b: "; ".join(REASON_VI[x] for x in rs) for b, rs in joined.items()}).to_numpy(dtype=object)
+    flagged = fl.drop_duplicates(["rule", "row"])["rule"].value_counts()
     summary = pd.DataFrame({
         "rule": list(SEVERITY),
         "severity": [SEVERITY[r] for r in SEVERITY],
         "reason_vi": [REASON_VI[r] for r in SEVERITY],
-        "rows_flagged": [int(fl.loc[fl["rule"] == r, "row"].nunique()) for r in SEVERITY],
+        "rows_flagged": [int(flagged.get(r, 0)) for r in SEVERITY],
         "excludes": [r in rules for r in SEVERITY],
-        "rows_excluded": [int(exc["rules"].str.split(",").map(lambda xs, r=r: r in xs).sum())
+        "rows_excluded": [int(np.count_nonzero(sets >> names.index(r) & 1)) if r in names else 0
                           for r in SEVERITY],
     })
     n_in, n_kept, n_exc = len(frame), len(kept), len(exc)
