@@ -401,8 +401,7 @@ def ciprop(design: SurveyDesign, variable: str | np.ndarray, *,
       ``n`` = rows of the design, then Clopper-Pearson beta quantiles;
     * ``likelihood``: the profile-likelihood interval of the quasibinomial intercept at the
       level ``1 - 2 Phi(t_{df, alpha/2} sqrt(deff))`` (Rao-Scott scaling, as ``confint.svyglm``).
-      Equals R to ~4e-8 on design weights; on post-stratified/raked designs it is wider than
-      R's by ~3e-4 (cause not found) — prefer ``logit`` or ``beta`` there.
+      Equals R to ~1e-7 (R's own glm convergence).
 
     The interval is in ``extra['ci_low']``/``extra['ci_high']``; ``t = qt(1 - alpha/2, df)`` with
     ``df = degf(design)``.
@@ -503,21 +502,26 @@ def _likelihood_ci(design: SurveyDesign, y: np.ndarray, p: float, se: float, ddf
     wv, yv = wp[ok], y[ok]
     b0 = float(np.log(p / (1 - p)))
     se_b = se / (p * (1 - p))
-    # model-based variance of the intercept; the factor (n - 1) / sum(w') was found to reproduce
-    # R on design weights to 4e-8 (it acts as a Pearson-dispersion rescaling of the profile).
-    # On calibrated designs R's interval is still narrower by ~3e-4 (not resolved).
-    naive_var = (wv.size - 1) / (wv.sum() ** 2 * p * (1 - p))
+    naive_var = 1.0 / (wv.sum() * p * (1 - p))  # summary.glm(...)$cov.unscaled
     lam = se_b**2 / naive_var
-    lev = 1 - 2 * stats.norm.cdf(stats.t.ppf((1 - level) / 2, ddf) * np.sqrt(lam))
 
     def dev(b: float) -> float:
         mu = float(_expit(b))
         return float(2 * np.sum(wv * (-(yv * np.log(mu)) - (1 - yv) * np.log(1 - mu))))
 
-    # quasibinomial dispersion as summary.svyglm: sum(prior w * r^2) / sum(prior w) with
-    # r = (y - mu) / sqrt(mu (1 - mu)) (equals 1 at the intercept-only fit)
-    presid2 = (yv - p) ** 2 / (p * (1 - p))
-    phi = float(np.sum(wv * presid2) / np.sum(wv))
+    # summary.svyglm's dispersion, svyvar(resid(fit, "pearson"), fit$survey.design), where
+    # residuals.svyglm scales (y - mu)/sqrt(V) by sqrt(prior w / design w), each normalised by
+    # its mean: the design left after dropping missing rows is physically subset (mean over valid
+    # rows) unless it is calibrated (zero weights, mean over all rows). At the fit this gives
+    # phi = n/(n-1) * ratio (checked against R 4.2.2 / survey 4.1-1).
+    w_all = design.weights
+    if design.calibrated:
+        ratio = float(w_all[ok].sum() / w_all.sum())
+    else:
+        ratio = float(w_all[ok].mean() / w_all.mean())
+    nv = int(ok.sum())
+    phi = nv / (nv - 1) * ratio
+    lev = 1 - 2 * stats.norm.cdf(stats.t.ppf((1 - level) / 2, ddf) * np.sqrt(lam))
     d0 = dev(b0)
     alpha = (1 - lev) / 4
     nobs = int(ok.sum())
