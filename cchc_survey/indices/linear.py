@@ -169,6 +169,15 @@ def score_matrix(frame: pd.DataFrame, inst: Instrument, items: tuple[str, ...]) 
             x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             codes = np.array(list(mapping), dtype=float)
             vals = np.array(list(mapping.values()), dtype=float)
+            lo, hi = (float(codes.min()), float(codes.max())) if len(codes) else (0.0, -1.0)
+            if 0 <= hi - lo <= 4096:
+                # a lookup table over the code range: one gather, no search
+                lut = np.full(int(hi - lo) + 1, np.nan)
+                lut[(codes - lo).astype(np.int64)] = vals
+                inside = (x >= lo) & (x <= hi) & (x == np.floor(x))
+                at = np.where(inside, x - lo, 0).astype(np.int64)
+                Y[:, j] = np.where(inside, lut[at], np.nan)
+                continue
             pos = np.searchsorted(codes, x, sorter=np.argsort(codes))
             order = np.argsort(codes)
             pos = np.clip(pos, 0, len(codes) - 1)

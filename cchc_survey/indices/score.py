@@ -41,18 +41,20 @@ def add_wave(frame: pd.DataFrame, inst: Instrument, column: str = "wave") -> pd.
         raise MethodologyError(f"the wave of instrument {inst.id} comes from {spec.source!r}, "
                                "which the data lack")
     when = pd.to_datetime(frame[spec.source], errors="coerce")
-    if spec.period == "month":
-        wave = when.dt.strftime("%Y-%m")
-    elif spec.period == "quarter":
-        wave = when.dt.year.astype("Int64").astype("string") + "-Q" + when.dt.quarter.astype(
-            "Int64").astype("string")
-    elif spec.period == "half":
-        half = ((when.dt.month - 1) // 6 + 1).astype("Int64").astype("string")
-        wave = when.dt.year.astype("Int64").astype("string") + "-H" + half
-    else:
-        wave = when.dt.year.astype("Int64").astype("string")
-    out = frame.copy()
-    out[column] = wave.astype("string")
+    # (year, sub-period) as one integer per row; the label is formatted once per distinct wave
+    year = when.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    month = when.dt.month.to_numpy(dtype=float, na_value=np.nan)
+    sub = {"month": month, "quarter": (month - 1) // 3 + 1, "half": (month - 1) // 6 + 1}.get(
+        spec.period, np.zeros_like(month))
+    ok = ~np.isnan(year)
+    key = np.where(ok, np.nan_to_num(year) * 100 + np.nan_to_num(sub), -1).astype(np.int64)
+    uniq, inv = np.unique(key, return_inverse=True)
+    fmt = {"month": "{y:04d}-{s:02d}", "quarter": "{y}-Q{s}", "half": "{y}-H{s}"}.get(
+        spec.period, "{y}")
+    labels = np.array([fmt.format(y=int(k) // 100, s=int(k) % 100) if k >= 0 else None
+                       for k in uniq], dtype=object)
+    out = frame.copy(deep=False)
+    out[column] = pd.array(labels[inv.ravel()], dtype="string")
     return out
 
 
