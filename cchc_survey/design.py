@@ -410,8 +410,12 @@ class SurveyDesign:
         """PSU totals (npsu, m) of the (already residualised) influence values."""
         return group_sum(self.psu, self.n_psu, x)
 
-    def variance_from_psu_totals(self, z: np.ndarray) -> np.ndarray:
+    def variance_from_psu_totals(self, z: np.ndarray,
+                                 present: np.ndarray | None = None) -> np.ndarray:
         """Between-PSU, within-stratum variance of PSU totals ``z`` (npsu, m) or (npsu, D, m).
+
+        ``present`` (nstrata, D) marks the strata that have rows in each domain; it only matters
+        for ``lonely_psu='average'``, where R averages over the strata of the (subset) domain.
 
         Implements ``survey:::onestage`` with the lonely-PSU rules:
         ``adjust`` (single PSU centred at zero = the grand mean of influence values),
@@ -441,8 +445,15 @@ class SurveyDesign:
             d3 = dev.reshape(z.shape[0], extra[0], -1)
             v = np.einsum("pdi,pdj->dij", d3, d3)
         if self.lonely_psu == "average" and lonely.any():
-            nok = int((~lonely).sum())
-            v = v * (nstrata / nok) if nok else v * np.nan
+            if present is None or self.calibrated or len(extra) <= 1:
+                nok = int((~lonely).sum())
+                v = v * (nstrata / nok) if nok else v * np.nan
+            else:
+                npres = present.sum(axis=0).astype(float)
+                nokd = (present & ~lonely[:, None]).sum(axis=0).astype(float)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    fac = np.where(nokd > 0, npres / nokd, np.nan)
+                v = v * fac[:, None, None]
         return np.asarray(v)
 
     def variance(self, influence: np.ndarray) -> np.ndarray:

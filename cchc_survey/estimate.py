@@ -269,7 +269,7 @@ def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
     jo = np.where(used[None], jo, 0.0)
     J = np.concatenate([jn, jo], axis=2)
     z = domain_psu_totals(design, g, dom.codes, D)  # (npsu, D, 2k)
-    Vt = design.variance_from_psu_totals(z)  # (D, 2k, 2k)
+    Vt = design.variance_from_psu_totals(z, _present(design, dom))  # (D, 2k, 2k)
     if Vt.ndim == 2:
         Vt = Vt[None]
     Jf = np.nan_to_num(J)
@@ -306,6 +306,14 @@ def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
     return ContrastResult(estimate=est, se=se, df=float(design.degf), n=nvalid.round(),
                           deff=deff, deff_replace=deff_rep, n_eff=n_eff, cov=cov, codes=codes_t,
                           domains=dom, level=level, unit=unit)
+
+
+def _present(design: SurveyDesign, dom: Domains) -> np.ndarray:
+    """(nstrata, D): which strata have rows in each domain (R's subset keeps only those)."""
+    out = np.zeros((design.strata_levels.size, dom.size), dtype=bool)
+    inside = dom.codes >= 0
+    out[design.strata[inside], dom.codes[inside]] = True
+    return out
 
 
 def _nan_matmul(p: np.ndarray, L: np.ndarray) -> np.ndarray:
@@ -361,7 +369,7 @@ def total(design: SurveyDesign, variables: str | Sequence[str] | np.ndarray | pd
     dcodes = np.where(dom.codes >= 0, dom.codes, D)
     est = group_sum(dcodes, D + 1, g)[:D]
     z = domain_psu_totals(design, g, dom.codes, D)
-    V = design.variance_from_psu_totals(z)
+    V = design.variance_from_psu_totals(z, _present(design, dom))
     V = V[None] if V.ndim == 2 else V
     var = np.einsum("dkk->dk", V)
     nvalid = group_sum(dcodes, D + 1, obs.astype(float))[:D]
