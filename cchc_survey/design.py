@@ -109,16 +109,20 @@ class Calibration:
     kind: Literal["poststratify", "raking", "linear"]
     steps: tuple[CalibrationStep, ...]
     sweeps: int = 1
-    model: np.ndarray | None = None  # linear (GREG) calibration: model matrix (n, p)
-    weights: np.ndarray | None = None
+    model: np.ndarray | None = None  # calibrate(): model matrix (n, p)
+    weights: np.ndarray | None = None  # calibrate(): weights before calibration
+    g: np.ndarray | None = None  # calibrate(): g-weights (new = weights * g)
 
     def residualise(self, x: np.ndarray) -> np.ndarray:
         if self.kind == "linear":
-            if self.model is None or self.weights is None:
-                raise WeightingError("a linear calibration without its model matrix.")
-            xm, w = self.model, self.weights
-            beta = np.linalg.lstsq(xm.T @ (xm * w[:, None]), xm.T @ x, rcond=None)[0]
-            return np.asarray(x - w[:, None] * (xm @ beta))
+            # survey::svyrecvar for calibrate(): qr.resid(qr(X sqrt(w0)), x/(g sqrt(w0))) g sqrt(w0)
+            # = x - g w0 X beta, beta = (X' W0 X)^-1 X' (x / g)
+            if self.model is None or self.weights is None or self.g is None:
+                raise WeightingError("a calibration without its model matrix.")
+            xm, w0, g = self.model, self.weights, self.g
+            beta = np.linalg.lstsq(xm.T @ (xm * w0[:, None]), xm.T @ (x / g[:, None]),
+                                   rcond=None)[0]
+            return np.asarray(x - (g * w0)[:, None] * (xm @ beta))
         for _ in range(self.sweeps):
             for step in self.steps:
                 x = step.residualise(x)
@@ -686,7 +690,7 @@ class SurveyDesign:
             for j, c in enumerate(cells):
                 rows.append({"margin": m.name, "cell": "|".join(c), "target": m.targets[c],
                              "achieved": ach[j], "diff": ach[j] - m.targets[c]})
-        cal = Calibration(kind="linear", steps=(), model=xm, weights=new)
+        cal = Calibration(kind="linear", steps=(), model=xm, weights=w0, g=g)
         rec = _step_record(f"calibrate({calfun})", new, pd.DataFrame(rows), iterations=it,
                            converged=True)
         return replace(self, weights=new, calibrations=(*self.calibrations, cal),

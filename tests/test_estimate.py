@@ -200,3 +200,26 @@ def test_bad_inputs(des: SurveyDesign) -> None:
         E.mean(des, "nope")
     with pytest.raises(E.EstimationError, match="by= has 3 values"):
         E.mean(des, "acc_1", by=np.array([1, 2, 3]))
+
+
+# R 4.2.2 / survey 4.1-1, run locally: calibrate(des, ~ga + area, pop, calfun=...) with ga the
+# 8 gender x age cells; svymean(~sat, d, na.rm=TRUE, deff=TRUE), svytotal(..., deff=TRUE).
+CALIBRATE_R = {
+    "linear": (6.63372035704220e-01, 1.46211417660997e-02, 1.81384245062645e00,
+               1.91155995716417e04, 1.77902015820712e00, 861.271163400856),
+    "raking": (6.64088760558129e-01, 1.46967292749682e-02, 1.83457336499486e00,
+               1.92535860910361e04, 1.80683763860449e00, 801.150881019410),
+}
+
+
+@pytest.mark.parametrize("calfun", ["linear", "raking"])
+def test_calibrate_matches_r(des: SurveyDesign, calfun: str) -> None:
+    m = {"ga": pd.DataFrame(META["margins"]["gender_age"]),
+         "area": pd.DataFrame(META["margins"]["area"])}
+    d = des.calibrate(m, calfun=calfun)  # type: ignore[arg-type]
+    r = E.proportion(d, "sat_acc_1")
+    t = E.total(d, "sat_acc_1")
+    got = (r.estimate[0, 0], r.se[0, 0], r.deff[0, 0], t.se[0, 0], t.deff[0, 0], d.weights[0])
+    # R's calibrate() stops at a relative misfit of 1e-7, hence 1e-6 for its raking weights
+    np.testing.assert_allclose(got, CALIBRATE_R[calfun], rtol=1e-12 if calfun == "linear"
+                               else 1e-6)
