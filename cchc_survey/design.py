@@ -265,7 +265,7 @@ class SurveyDesign:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_frame(cls, df: pd.DataFrame, *, weights: str | None = None,
-                   probs: str | None = None, strata: str | None = None,
+                   probs: str | Sequence[str] | None = None, strata: str | None = None,
                    cluster: str | None = None, fpc: str | None = None, nest: bool = True,
                    lonely_psu: LonelyPSU = "adjust") -> SurveyDesign:
         """Declare the design of ``df`` (as ``survey::svydesign``).
@@ -273,7 +273,8 @@ class SurveyDesign:
         Args:
             df: one row per respondent.
             weights: column of sampling weights; or
-            probs: column of selection probabilities (weights = 1/probs, ``svydesign(probs=)``).
+            probs: column of selection probabilities, or one column per stage (weights =
+                1 / product of the stage probabilities, ``svydesign(probs=~p1+p2)``).
                 Neither: every weight is 1.
             strata: stratum column (none: one stratum).
             cluster: PSU column (none: each row is its own PSU).
@@ -291,8 +292,9 @@ class SurveyDesign:
         n = len(df)
         if n == 0:
             raise DesignError("the data frame has no rows; a design needs respondents.")
-        for role, col in (("weights", weights), ("probs", probs), ("strata", strata),
-                          ("cluster", cluster), ("fpc", fpc)):
+        prob_cols = [probs] if isinstance(probs, str) else list(probs or [])
+        for role, col in (("weights", weights), *(("probs", pc) for pc in prob_cols),
+                          ("strata", strata), ("cluster", cluster), ("fpc", fpc)):
             if col is not None:
                 if col not in df.columns:
                     raise DesignError(f"{role} column {col!r} is not in the data; columns are "
@@ -307,14 +309,16 @@ class SurveyDesign:
         if weights is not None:
             w = pd.to_numeric(df[weights], errors="coerce").to_numpy(dtype=float)
             what = f"weights column {weights!r}"
-        elif probs is not None:
-            p = pd.to_numeric(df[probs], errors="coerce").to_numpy(dtype=float)
-            if np.any(~(p > 0)) or np.any(p > 1):
-                row = int(np.flatnonzero(~((p > 0) & (p <= 1)))[0])
-                raise DesignError(f"probs column {probs!r} must be in (0, 1]; row {row} is "
-                                  f"{float(p[row])!r}.")
-            w = 1.0 / p
-            what = f"probs column {probs!r}"
+        elif prob_cols:
+            w = np.ones(n)
+            for pc in prob_cols:
+                p = pd.to_numeric(df[pc], errors="coerce").to_numpy(dtype=float)
+                if np.any(~(p > 0)) or np.any(p > 1):
+                    row = int(np.flatnonzero(~((p > 0) & (p <= 1)))[0])
+                    raise DesignError(f"probs column {pc!r} must be in (0, 1]; row {row} is "
+                                      f"{float(p[row])!r}.")
+                w = w / p
+            what = f"probs columns {prob_cols}"
         else:
             w = np.ones(n)
             what = "weights"
@@ -369,7 +373,8 @@ class SurveyDesign:
         return cls(data=df.reset_index(drop=True), weights=w, strata=s_codes, psu=p_codes,
                    psu_stratum=psu_stratum, strata_levels=s_levels, n_psu_h=n_psu_h,
                    fpc_h=fpc_h, lonely_psu=lonely_psu,
-                   spec={"weights": weights, "probs": probs, "strata": strata,
+                   spec={"weights": weights, "probs": ",".join(prob_cols) or None,
+                         "strata": strata,
                          "cluster": cluster, "fpc": fpc})
 
     # ------------------------------------------------------------------ properties
@@ -624,8 +629,8 @@ class SurveyDesign:
 
         ``w_new = w * F(x' eta)`` with ``F(u) = 1 + u`` (linear, GREG) or ``exp(u)`` (raking);
         ``eta`` solves ``sum w F(x'eta) x = totals`` by Newton steps. With ``calfun='raking'``
-        the weights equal those of :meth:`rake` at convergence. Variances are residualised by
-        weighted least squares on the calibration model (the GREG linearisation).
+        the weights equal those of :meth:`rake` at convergence. Variances are residualised on the
+        calibration model as ``svyrecvar`` does for ``calibrate()`` (checked against R).
         """
         ms = _as_margins(margins, total)
         cols = []
@@ -690,7 +695,7 @@ class SurveyDesign:
             for j, c in enumerate(cells):
                 rows.append({"margin": m.name, "cell": "|".join(c), "target": m.targets[c],
                              "achieved": ach[j], "diff": ach[j] - m.targets[c]})
-        cal = Calibration(kind="linear", steps=(), model=xm, weights=w0, g=g)
+        cal = Calibration(kind="linear", steps=(), model=xm, weights=w0, g=g)  # as svyrecvar
         rec = _step_record(f"calibrate({calfun})", new, pd.DataFrame(rows), iterations=it,
                            converged=True)
         return replace(self, weights=new, calibrations=(*self.calibrations, cal),

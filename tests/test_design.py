@@ -81,6 +81,15 @@ def test_fpc_scales_the_variance() -> None:
     assert d1.variance(x)[0, 0] == pytest.approx(d0.variance(x)[0, 0] * (1 - 4 / 10))
 
 
+def test_stage_probabilities_multiply(sipas: pd.DataFrame) -> None:
+    df = sipas.assign(p1=0.5, p2=2 / sipas["w"])
+    d = SurveyDesign.from_frame(df, probs=["p1", "p2"], strata="stratum", cluster="psu")
+    np.testing.assert_allclose(d.weights, sipas["w"].to_numpy(), rtol=1e-14)
+    bad = df.assign(p2=np.where(np.arange(len(df)) == 3, 1.5, df["p2"]))
+    with pytest.raises(DesignError, match=r"probs column 'p2' must be in \(0, 1\]; row 3 is 1.5"):
+        SurveyDesign.from_frame(bad, probs=["p1", "p2"])
+
+
 def test_probs_give_inverse_weights_and_degf(sipas: pd.DataFrame) -> None:
     df = sipas.assign(pi=1 / sipas["w"])
     d = SurveyDesign.from_frame(df, probs="pi", strata="stratum", cluster="psu")
