@@ -494,9 +494,10 @@ class SurveyDesign:
         cells = [tuple(str(x) for x in (u if isinstance(u, tuple) else (u,))) for u in uniq]
         return codes.astype(np.int64), cells
 
-    def _poststrat_weights(self, w: np.ndarray, margin: Margin
+    def _poststrat_weights(self, w: np.ndarray, margin: Margin,
+                           coded: tuple[np.ndarray, list[tuple[str, ...]]] | None = None,
                            ) -> tuple[np.ndarray, CalibrationStep, pd.DataFrame]:
-        codes, cells = self._cell_codes(margin.variables, f"margin {margin.name}")
+        codes, cells = coded or self._cell_codes(margin.variables, f"margin {margin.name}")
         ncell = len(cells)
         sample = np.bincount(codes, weights=w, minlength=ncell)
         missing_pop = [c for c in cells if c not in margin.targets]
@@ -579,6 +580,7 @@ class SurveyDesign:
         for m in ms:
             allvars.extend(v for v in m.variables if v not in allvars)
         jcodes, jcells = self._cell_codes(allvars, "rake")
+        coded = [self._cell_codes(m.variables, f"margin {m.name}") for m in ms]
         nj = len(jcells)
         old = np.bincount(jcodes, weights=w, minlength=nj)
         it = 0
@@ -587,8 +589,8 @@ class SurveyDesign:
         reps: list[pd.DataFrame] = []
         while it < maxit:
             steps, reps = [], []
-            for m in ms:
-                w, step, rep = self._poststrat_weights(w, m)
+            for m, cd in zip(ms, coded, strict=True):
+                w, step, rep = self._poststrat_weights(w, m, cd)
                 steps.append(replace(step, r=1.0 / step.psw,
                                      denom=np.bincount(step.codes, minlength=step.ncell)
                                      .astype(float)))
@@ -602,8 +604,7 @@ class SurveyDesign:
             it += 1
         # achieved margins at the final weights
         final = []
-        for m in ms:
-            codes, cells = self._cell_codes(m.variables, f"margin {m.name}")
+        for m, (codes, cells) in zip(ms, coded, strict=True):
             ach = np.bincount(codes, weights=w, minlength=len(cells))
             tgt = np.array([m.targets[c] for c in cells])
             final.append(pd.DataFrame({"margin": m.name, "cell": ["|".join(c) for c in cells],
