@@ -97,6 +97,36 @@ def population_margins(inst: Instrument, kept: pd.DataFrame) -> list[pd.DataFram
             pd.DataFrame({rt: ["1", "2"], "Freq": [0.8 * w_total, 0.2 * w_total]})]
 
 
+GENERATE_CHUNK = 1_000_000
+"""Above this size the file is generated in chunks (seeds SEED, SEED+1, ...; ids continue), so
+the generator's memory stays that of one chunk; up to it, one call of the package's generator."""
+
+
+def generate_csv(inst: Instrument, n: int, path: Path) -> tuple[Path, int]:
+    """N synthetic responses as one LimeSurvey CSV export (see :data:`GENERATE_CHUNK`)."""
+    sizes = [min(GENERATE_CHUNK, n - start) for start in range(0, n, GENERATE_CHUNK)]
+    ncol = 0
+    with path.open("wb") as out:
+        offset = 0
+        for i, m in enumerate(sizes):
+            demo = generate(inst, DemoDesign(n=m, psu_per_stratum=PSU_PER_STRATUM, months=WAVES,
+                                             seed=SEED + i))
+            export = demo.export
+            export["id"] = np.arange(offset + 1, offset + m + 1).astype(str)
+            ncol = export.shape[1]
+            part = write_limesurvey_csv(export, path.with_suffix(f".part{i}.csv"))
+            blob = part.read_bytes()
+            part.unlink()
+            del demo, export
+            body = blob[: -2]  # LimeSurvey's extra empty line closes the whole file only
+            if i:
+                body = body[body.index(b"\r\n") + 2:]  # the heading line, once
+            out.write(body)
+            offset += m
+        out.write(b"\r\n")
+    return path, ncol
+
+
 # ----------------------------------------------------------------------------------------------
 # the pipeline steps (shared by the per-stage processes and the one-process pipeline)
 
@@ -271,12 +301,9 @@ def stage(name: str, work: Path, args: dict[str, Any]) -> dict[str, Any]:
     inst = bench_instrument()
     info: dict[str, Any] = {}
     if name == "generate":
-        n = int(args["n"])
-        demo = c.run("work", generate, inst, DemoDesign(n=n, psu_per_stratum=PSU_PER_STRATUM,
-                                                        months=WAVES, seed=SEED))
-        path = c.run("work", write_limesurvey_csv, demo.export, work / "responses.csv")
+        path, ncol = c.run("work", generate_csv, inst, int(args["n"]), work / "responses.csv")
         info["csv_mb"] = round(path.stat().st_size / 2**20, 1)
-        info["columns"] = demo.export.shape[1]
+        info["columns"] = ncol
     elif name == "import":
         frame = c.run("work", do_import, work, inst)
         c.run("save", frame.to_parquet, work / "tidy.parquet")
