@@ -149,6 +149,42 @@ def bench_r(work: Path, repeat: int) -> list[dict[str, Any]]:
     return out
 
 
+def bench_pull(work: Path, sizes: Sequence[int], page_size: int) -> list[dict[str, Any]]:
+    """Peak memory of a paged pull (client process) for surveys of several sizes."""
+    blob = (work / "responses.csv").read_bytes()
+    parts = blob[:-4].split(b"\r\n")  # RPC CSV: records end with CRLF, values hold bare LF
+    out = []
+    for n in sizes:
+        if n > len(parts) - 1:
+            print(f"  pull N={human(n)}: skipped (the generated file has {len(parts) - 1:,} rows)")
+            continue
+        d = work / f"pull{n}"
+        d.mkdir(exist_ok=True)
+        csv = d / "survey.csv"
+        csv.write_bytes(b"\r\n".join(parts[: n + 1]) + b"\r\n\r\n")
+        url_file = d / "url.txt"
+        server = subprocess.Popen([sys.executable, str(HERE / "pull_bench.py"), "serve", str(csv),
+                                   str(url_file)], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(600):
+                if url_file.exists() and url_file.read_text().strip():
+                    break
+                time.sleep(0.1)
+            res = run_process([sys.executable, str(HERE / "pull_bench.py"), "pull",
+                               url_file.read_text().strip(), str(d / "store"), str(page_size)],
+                              d, "pull")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        res["n"] = n
+        out.append(res)
+        print(f"  pull N={human(n):>5}: {res['responses']:,} responses in {res['snapshots']} pages "
+              f"of {page_size}, {res['wall_s']:.1f} s, peak {res['rss_mb']:.0f} MB", flush=True)
+        shutil.rmtree(d, ignore_errors=True)
+    return out
+
+
 def mem_available_mb() -> float:
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
@@ -197,6 +233,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="fresh-process pipeline runs per size in the scaling table (median)")
     ap.add_argument("--only-scaling", action="store_true",
                     help="run the scaling table alone (no stages, 1M pipeline or R)")
+    ap.add_argument("--pull", action="store_true",
+                    help="also measure the paged pull's memory (replay server, --pull-sizes)")
+    ap.add_argument("--pull-sizes", default="10000,100000,1000000",
+                    help="survey sizes for --pull (the first rows of the generated file)")
+    ap.add_argument("--page-size", type=int, default=500, help="page size for --pull")
     ap.add_argument("--keep", type=Path, default=None,
                     help="work in this folder and keep it (default: a temp folder, removed)")
     args = ap.parse_args(argv)
@@ -224,6 +265,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             else:
                 print(f"R comparison skipped: {why}. (Debian: apt-get install r-cran-survey)",
                       flush=True)
+        if args.pull and not args.only_scaling:
+            print("paged pull from the replay server:", flush=True)
+            sizes = [int(s) for s in args.pull_sizes.split(",") if s.strip()]
+            report["pull"] = bench_pull(work, sizes, args.page_size)
         if args.scaling or args.only_scaling:
             print("scaling:", flush=True)
             sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -262,6 +307,11 @@ def summary(rep: dict[str, Any]) -> str:
         parts += ["", "R survey vs cchc_survey on the same data (work time, median):",
                   fmt_table(["task", "what", "R s", "ours s", "R/ours", "max |diff|",
                              f">= {TARGET_RATIO:g}x / 1e-9"], rows)]
+    if rep.get("pull"):
+        rows = [[human(r["n"]), f"{r['snapshots']}", f"{r['wall_s']:.1f}", f"{r['rss_mb']:.0f}"]
+                for r in rep["pull"]]
+        parts += ["", "Paged pull from LimeSurvey (replay server in another process; client peak):",
+                  fmt_table(["survey N", "pages", "wall s", "client peak MB"], rows)]
     if "scaling" in rep:
         rows = [[human(s["n"]), f"{s['wall_s']:.2f}", f"{s['rss_mb']:.0f}",
                  f"{s['wall_s'] / s['n'] * 1e6:.2f}", f"{s['rss_mb'] / s['n'] * 1e6:.0f}"]
