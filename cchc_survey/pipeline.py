@@ -23,8 +23,7 @@ from .design import SurveyDesign
 from .indices.linear import build_aggregation, score_matrix
 from .indices.score import design_from_tidy, item_table, score
 from .instrument.model import Instrument, Item
-from .reliability import ReliabilityWarning, reliability_table
-from .reliability import item_table as reliability_items
+from .reliability import ReliabilityWarning, alpha
 from .report.inputs import Provenance, WeightingReport
 from .scoretable import concat
 
@@ -81,6 +80,20 @@ def reliability_scales(inst: Instrument) -> dict[str, list[Item]]:
     return out
 
 
+def reliability_tables(scales: Mapping[str, pd.DataFrame], *, weights: np.ndarray | None = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`~cchc_survey.reliability.reliability_table` and ``item_table`` of ``scales``.
+
+    One :func:`~cchc_survey.reliability.alpha` per scale gives both (the item rows do not depend
+    on the weights or on omega), instead of one call for each table.
+    """
+    if not scales:
+        return pd.DataFrame(), pd.DataFrame()
+    res = [alpha(v, scale=str(k), weights=weights) for k, v in scales.items()]
+    return (pd.DataFrame([r[0] for r in res]),
+            pd.concat([r[1] for r in res], ignore_index=True))
+
+
 def _scale_frame(inst: Instrument, frame: pd.DataFrame, items: list[Item]) -> pd.DataFrame:
     """Numeric codes when the items share one ordered numeric scale, else their scores."""
     scales = {it.scale for it in items}
@@ -118,9 +131,9 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
                  for cid, its in reliability_scales(inst).items()}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReliabilityWarning)
-        rel = reliability_table(rel_input, weights=design.weights) if rel_input else pd.DataFrame()
-        rel_items = reliability_items(rel_input) if rel_input else pd.DataFrame()
-    messages = tuple(str(w.message) for w in caught if issubclass(w.category, ReliabilityWarning))
+        rel, rel_items = reliability_tables(rel_input, weights=design.weights)
+    messages = tuple(dict.fromkeys(str(w.message) for w in caught
+                                   if issubclass(w.category, ReliabilityWarning)))
     return Analysis(instrument=inst, cleaned=cleaned, design=design, scores=scores, items=items,
                     reliability=rel, reliability_items=rel_items, reliability_warnings=messages,
                     weighting=design.weighting_report())
