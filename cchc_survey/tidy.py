@@ -178,7 +178,8 @@ def _as_text(s: pd.Series) -> pd.Series:
     return s.astype("string")
 
 
-def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
+def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout,
+                   factors: Mapping[str, tuple[np.ndarray, Any]] | None = None
                    ) -> tuple[str, tuple[str, str] | None]:
     """Decide how answers are coded when the reader could not tell.
 
@@ -191,7 +192,7 @@ def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
     if raw.coding != "codes":
         return raw.coding, None
 
-    counts = {k: _stripped_counts(v) for k, v in cols.items()}
+    counts = {k: _stripped_counts(v, (factors or {}).get(k)) for k, v in cols.items()}
 
     def values(types: tuple[str, ...]) -> pd.Series:
         """The distinct non-empty stripped values of the columns of these types (with counts)."""
@@ -229,9 +230,24 @@ def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
     return ("labels" if n_labels > n_codes else "codes"), None
 
 
-def _stripped_counts(s: pd.Series) -> pd.Series:
-    """How often each stripped value occurs (NA left out); computed on the distinct values."""
-    vc = s.value_counts(dropna=True)
+def _factorize_small(s: pd.Series) -> tuple[np.ndarray, Any]:
+    """``pd.factorize`` (NA = -1) with the codes in the smallest signed integer type."""
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    small = np.int8 if len(uniq) < 127 else np.int16 if len(uniq) < 32767 else np.int32
+    return codes.astype(small), uniq
+
+
+def _stripped_counts(s: pd.Series, factor: tuple[np.ndarray, Any] | None = None) -> pd.Series:
+    """How often each stripped value occurs (NA left out); computed on the distinct values.
+
+    ``factor``: the column's ``pd.factorize`` when already computed (counted with bincount).
+    """
+    if factor is not None:
+        codes, uniq = factor
+        vc = pd.Series(np.bincount(codes[codes >= 0], minlength=len(uniq)),
+                       index=pd.Index(uniq, dtype="string"))
+    else:
+        vc = s.value_counts(dropna=True)
     idx = pd.Series(vc.index, dtype="string").str.strip()
     return pd.Series(vc.to_numpy(), index=pd.Index(idx, dtype="string")).groupby(level=0).sum()
 
@@ -473,7 +489,10 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         out["token_hash"] = pd.Series(pd.NA, index=rows.index, dtype="string")
 
     # --- items ----------------------------------------------------------------------------
-    coding, detected_yn = _detect_coding(raw, {k: sub(v) for k, v in items.items()}, layout)
+    item_cols = {k: sub(v) for k, v in items.items()}
+    # each column's distinct values, once: the coding is detected and the values decoded on them
+    factors = {k: _factorize_small(v) for k, v in item_cols.items()}
+    coding, detected_yn = _detect_coding(raw, item_cols, layout, factors)
     convert_yn = convert_yn or detected_yn
     if convert_yn is not None:
         coding = "convertyn"
@@ -487,8 +506,9 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         if spec.item_id not in items:
             out[spec.item_id] = _empty(spec, n)
             continue
-        typed, rs = _decode_and_type(sub(items[spec.item_id]), spec, coding, langs, convert_yn,
-                                     rows, out["response_id"], fail, raw.date_style)
+        typed, rs = _decode_and_type(item_cols[spec.item_id], spec, coding, langs, convert_yn,
+                                     rows, out["response_id"], fail, raw.date_style,
+                                     factors[spec.item_id])
         if spec.qtype == "M" and spec.kind == "answer":
             unreached = not_reached & (lastpage.fillna(0) < spec.page)
             typed = typed.mask(unreached.to_numpy())
@@ -529,7 +549,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
 
 def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str],
                      convert_yn: tuple[str, str] | None, rows: pd.Series, rid: pd.Series,
-                     fail: _Collector, date_style: str = "iso"
+                     fail: _Collector, date_style: str = "iso",
+                     factor: tuple[np.ndarray, Any] | None = None
                      ) -> tuple[pd.Series, pd.DataFrame | None]:
     """:func:`_decode` then :func:`_type_column`, computed once per distinct value.
 
@@ -539,7 +560,7 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
     in row order, exactly as the row-by-row computation lists them.
     """
     n = len(s)
-    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    codes, uniq = factor if factor is not None else pd.factorize(s, use_na_sentinel=True)
     if n < 1000 or len(uniq) > n // 4:
         return _type_column(_decode(s, spec, coding, langs, convert_yn), spec, rows, rid, fail,
                             date_style)

@@ -102,7 +102,7 @@ def test_malformed_files_take_the_python_path(generated: Path) -> None:
     assert csvmod._fast_utf8(blob, "cp1258", None) is None
 
 
-def _row_by_row(s, spec, coding, langs, convert_yn, rows, rid, fail, date_style="iso"):
+def _row_by_row(s, spec, coding, langs, convert_yn, rows, rid, fail, date_style="iso", factor=None):
     return tidy._type_column(tidy._decode(s, spec, coding, langs, convert_yn), spec, rows, rid,
                              fail, date_style)
 
