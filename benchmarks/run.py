@@ -124,7 +124,11 @@ def bench_stages(work: Path, n: int) -> list[dict[str, Any]]:
 
 
 def bench_pipeline(work: Path, repeat: int) -> dict[str, Any]:
-    runs = [py_stage("pipeline", work) for _ in range(repeat)]
+    runs = []
+    for _ in range(repeat):
+        runs.append(py_stage("pipeline", work))
+        print(f"  pipeline (one process) {runs[-1]['wall_s']:6.2f} s  {runs[-1]['rss_mb']:7.0f} MB",
+              flush=True)
     return {"wall_s": median([r["wall_s"] for r in runs]),
             "work_s": median([r["work_s"] for r in runs]),
             "rss_mb": median([r["rss_mb"] for r in runs]),
@@ -238,6 +242,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--pull-sizes", default="10000,100000,1000000",
                     help="survey sizes for --pull (the first rows of the generated file)")
     ap.add_argument("--page-size", type=int, default=500, help="page size for --pull")
+    ap.add_argument("--json", type=Path, default=None, help="also write the figures as JSON here")
     ap.add_argument("--keep", type=Path, default=None,
                     help="work in this folder and keep it (default: a temp folder, removed)")
     args = ap.parse_args(argv)
@@ -278,7 +283,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(root, ignore_errors=True)
     print()
     print(summary(report))
-    (HERE / "last_run.json").write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=1, default=str), encoding="utf-8")
     return 0
 
 

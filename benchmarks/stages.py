@@ -47,9 +47,14 @@ from cchc_survey.indices.linear import score_matrix  # noqa: E402
 from cchc_survey.indices.score import design_from_tidy, score  # noqa: E402
 from cchc_survey.instrument import Instrument  # noqa: E402
 from cchc_survey.instrument.load import parse_instrument  # noqa: E402
-from cchc_survey.pipeline import _scale_frame, provenance, reliability_scales, weighting_for_report  # noqa: E402
-from cchc_survey.reliability import ReliabilityWarning, reliability_table  # noqa: E402
-from cchc_survey.reliability import item_table as reliability_items  # noqa: E402
+from cchc_survey.pipeline import (  # noqa: E402
+    _scale_frame,
+    provenance,
+    reliability_scales,
+    reliability_tables,
+    weighting_for_report,
+)
+from cchc_survey.reliability import ReliabilityWarning  # noqa: E402
 from cchc_survey.report import ReportInputs, write_excel, write_html  # noqa: E402
 from cchc_survey.tidy import read_export  # noqa: E402
 
@@ -155,9 +160,7 @@ def do_reliability(design: SurveyDesign, inst: Instrument) -> tuple[pd.DataFrame
                  for cid, its in reliability_scales(inst).items()}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ReliabilityWarning)
-        rel = reliability_table(rel_input, weights=design.weights)
-        items = reliability_items(rel_input)
-    return rel, items
+        return reliability_tables(rel_input, weights=design.weights)
 
 
 def do_report(work: Path, inst: Instrument, scores: pd.DataFrame, flags: pd.DataFrame,
