@@ -74,6 +74,18 @@ def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``_codes(values.astype(str))``, the text made once per distinct value, not once per row.
+
+    The levels are the distinct texts in sorted order, as when the whole column is turned into
+    text first (1M integer PSU labels: one factorisation and 1,200 ``str``, not 1M).
+    """
+    raw, uniq = pd.factorize(values, sort=False)
+    text = pd.Series(uniq).astype(str).to_numpy(dtype=object)
+    tcodes, levels = pd.factorize(pd.Series(text, dtype=object), sort=True)
+    return tcodes.astype(np.int64)[raw], np.asarray(levels, dtype=object)
+
+
 # ----------------------------------------------------------------------------------------------
 # calibration steps (what svyrecvar needs to residualise influence values)
 
@@ -328,16 +340,21 @@ class SurveyDesign:
             raise DesignError(f"{what}: weights must be positive and finite; row {row} has "
                               f"{float(w[row])!r} ({int(badw.sum())} bad rows).")
         if strata is not None:
-            s_codes, s_levels = _codes(df[strata].astype(str))
+            s_codes, s_levels = _text_codes(df[strata])
         else:
             s_codes, s_levels = np.zeros(n, dtype=np.int64), np.array(["1"], dtype=object)
         if cluster is not None:
-            plabel = df[cluster].astype(str).to_numpy()
+            l_codes, p_levels = _text_codes(df[cluster])
             if nest:
-                key = pd.Series(s_codes.astype(str)) + "\x1f" + pd.Series(plabel)
+                # PSU = (stratum, label), numbered in the order of the text "stratum\x1flabel":
+                # stratum codes by their text, then labels by theirs (the \x1f separator sorts
+                # before every character of a code, so a shorter code comes first)
+                s_rank = np.argsort(np.argsort(np.array([str(i) for i in range(len(s_levels))],
+                                                        dtype=object), kind="stable"))
+                key = s_rank[s_codes] * np.int64(len(p_levels)) + l_codes
                 p_codes, _ = _codes(key)
             else:
-                p_codes, p_levels = _codes(plabel)
+                p_codes = l_codes
                 per = pd.Series(s_codes).groupby(p_codes).nunique().to_numpy()
                 if (per > 1).any():
                     lab = p_levels[int(np.argmax(per > 1))]
