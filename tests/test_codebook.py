@@ -219,7 +219,7 @@ def test_instrument_codebook_flags_and_attributes(sipas: Codebook) -> None:
     assert sipas.question("PACHUNG").relevance == '((COPHANANH.NAOK == "Y"))'
     assert sipas.question("TC").relevance == "1"
     assert [q.code for q in sipas.questions if q.is_mandatory] == [
-        "DONVI", "LINHVUC", "KENHNOP", "HAILONG"]
+        "DONVI", "LINHVUC", "KENHNOP", "DOITUONG", "HAILONG"]
     assert [q.code for q in sipas.questions if q.hidden] == ["TANG", "CUM", "TRONGSO"]
     assert sipas.question("TRONGSO").attributes == {"hidden": "1", "min_num_value_n": "0"}
     tc = sipas.question("TC")
