@@ -290,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def summary(rep: dict[str, Any]) -> str:
     n = rep["n"]
-    parts = [f"== cchc_survey on {n:,} responses ({rep['command']}) =="]
+    what = f"on {n:,} responses" if "pipeline" in rep else "scaling"
+    parts = [f"== cchc_survey {what} ({rep['command']}) =="]
     if "stages" in rep:
         rows = [[s["stage"], f"{s['wall_s']:.2f}", f"{s['work_s']:.2f}",
                  f"{s['load_s'] + s['save_s']:.2f}", f"{s['rss_mb']:.0f}"] for s in rep["stages"]]
