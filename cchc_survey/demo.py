@@ -24,7 +24,7 @@ from rich.table import Table
 from . import QUESTIONNAIRES
 from .compare import change_between_waves, compare_official, for_report, league_table
 from .generate import DemoDesign, generate, write_limesurvey_csv
-from .indices.score import design_from_tidy, score
+from .indices.score import design_from_tidy, pivot_units_waves, score, unit_wave_table
 from .instrument import Instrument, load_all
 from .official import bundled_official
 from .pipeline import Analysis, analyse, provenance, weighting_for_report
@@ -172,6 +172,12 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     trend.to_csv(out / "sipas_trend_by_month.csv", index=False, encoding="utf-8-sig")
     league.to_csv(out / "sipas_league_table.csv", index=False, encoding="utf-8-sig")
+    top = one.instrument.methodology.components[0].id
+    elements = [c.id for c in one.instrument.methodology.components[0].children]
+    grid = unit_wave_table(one.design, one.instrument, codes=[top, *elements])
+    grid.to_csv(out / "sipas_unit_by_month.csv", index=False, encoding="utf-8-sig")
+    pivot_units_waves(grid, top).round(1).to_csv(out / "sipas_unit_by_month_grid.csv",
+                                                 encoding="utf-8-sig")
     cmp = official_comparison(res)
     cmp.to_csv(out / "comparison_official.csv", index=False, encoding="utf-8-sig")
     provs = [p for a in res.analyses.values() for p in provenance(a.instrument)]

@@ -71,6 +71,8 @@ def test_demo_prints_vietnamese_and_writes_every_output(demo_run) -> None:
     html = res.outputs["html"].read_text(encoding="utf-8")
     assert "Chỉ số hài lòng về sự phục vụ hành chính" in html
     assert (out / "report" / "sipas_league_table.csv").exists()
+    grid = pd.read_csv(out / "report" / "sipas_unit_by_month_grid.csv", index_col=0, encoding="utf-8-sig")
+    assert grid.shape == (6, 6) and "Sở Nông nghiệp và Môi trường" in grid.index
 
 
 def test_demo_books_balance_and_raking_hits_margins(demo_run) -> None:

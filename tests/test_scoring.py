@@ -178,3 +178,81 @@ def test_waves_are_calendar_periods(demo_tidy) -> None:
     w = add_wave(frame, inst)["wave"]
     assert set(w.dropna()) == {f"2026-0{m}" for m in range(1, 7)}
     assert w[~frame["complete"]].isna().all()
+
+
+def test_unit_by_wave_cells_equal_an_independent_count(demo_tidy) -> None:
+    from cchc_survey.indices.score import pivot_units_waves, unit_wave_table
+
+    inst, frame = demo_tidy
+    frame = frame[frame["complete"]]
+    design = design_from_tidy(frame, inst, weighted=False)
+    t = unit_wave_table(design, inst, codes=["E1"])
+    wave = add_wave(frame, inst)["wave"]
+    assert set(t["unit"]) == {f"U0{k}" for k in range(1, 7)}
+    assert len(t) == 6 * 6
+    for unit, w in [("U02", "2026-03"), ("U05", "2026-06")]:
+        cell = frame[(frame["donvi"] == unit) & (wave == w)]
+        shares = [100 * (pd.to_numeric(cell[c]).dropna() >= 4).mean() for c in
+                  ("tc_c1", "tc_c2", "tc_c3", "tc_c4")]
+        row = t[(t["unit"] == unit) & (t["wave"] == w)].iloc[0]
+        assert row["estimate"] == pytest.approx(np.mean(shares), abs=1e-9)
+        assert row["n"] == len(cell[["tc_c1", "tc_c2", "tc_c3", "tc_c4"]].dropna(how="all"))
+    grid = pivot_units_waves(t, "E1")
+    assert grid.shape == (6, 6) and "Sở Nội vụ" in grid.index
+
+
+def _independent_scores(inst, frame: pd.DataFrame) -> dict[str, float]:
+    """Each item's mean score, then the declared rules, computed without the engine."""
+    from cchc_survey.indices.linear import score_codes
+
+    item_mean: dict[str, float] = {}
+    for it in inst.items:
+        sf = inst.score_function(it)
+        if sf is None or not it.mirrors or it.id not in frame.columns:
+            continue
+        mapping = {str(k): v for k, v in score_codes(sf, inst, it).items()}
+        vals = frame[it.id].astype("string").map(mapping).dropna().astype(float)
+        item_mean[it.id] = float(vals.mean())
+    rules = inst.methodology.aggregation.variant().rules
+    out: dict[str, float] = {}
+
+    def walk(c) -> float:
+        if c.children:
+            kids = [walk(ch) for ch in c.children]
+        else:
+            kids = [item_mean[it.id] for it in inst.mirroring_items(c.id)]
+        rule = rules.get(c.level)
+        v = float(np.sum(kids)) if rule is not None and rule.combine == "sum" else float(np.mean(kids))
+        if rule is not None and rule.rescale_from is not None:
+            (f0, f1), (r0, r1) = rule.rescale_from, c.range
+            v = r0 + (r1 - r0) * (v - f0) / (f1 - f0)
+        out[c.id] = v
+        return v
+
+    for top in inst.methodology.components:
+        walk(top)
+    return out
+
+
+@pytest.mark.parametrize("iid", ["papi_mirror", "par_survey"])
+def test_papi_and_par_scores_equal_an_independent_computation(iid: str, tmp_path: Path) -> None:
+    inst = load_instrument(QUESTIONNAIRES / f"{iid}.yaml")
+    demo = generate(inst, DemoDesign(n=500, seed=21))
+    frame = read_export(write_limesurvey_csv(demo.export, tmp_path / "x.csv"), inst).frame
+    frame = frame[frame["complete"]]
+    t = score(design_from_tidy(frame, inst, weighted=False), inst)
+    expect = _independent_scores(inst, frame)
+    got = t.set_index("code")["estimate"]
+    assert set(expect) == set(got.index)
+    for code, v in expect.items():
+        assert got[code] == pytest.approx(v, abs=1e-9), code
+    top = inst.methodology.components[0]
+    lo, hi = top.range
+    assert lo <= got[top.id] <= hi
+    if iid == "papi_mirror":
+        assert (lo, hi) == (8, 80)
+        dims = [c.id for c in top.children]
+        assert got[top.id] == pytest.approx(sum(got[d] for d in dims), abs=1e-9)
+        for d in top.children:
+            assert got[d.id] == pytest.approx(sum(got[s.id] for s in d.children), abs=1e-9)
+            assert 1 <= got[d.id] <= 10

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -228,3 +229,43 @@ def item_table(design: SurveyDesign, inst: Instrument, *, by: str | None = None,
     t["group_label_vi"] = np.repeat(vi, len(items))
     t["group_label_en"] = np.repeat(en, len(items))
     return score_table(t)
+
+
+def unit_wave_table(design: SurveyDesign, inst: Instrument, *, variant: str | None = None,
+                    codes: Sequence[str] | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Units x waves: every component score in each (unit, wave) cell, for the reform plan.
+
+    The cells are domains of the full design (never subsets), so their SEs are design-based.
+    Returns a long table: ``code, level, label_vi, label_en, unit, unit_label_vi, unit_label_en,
+    wave, estimate, se, ci_low, ci_high, n, verified, note_vi`` (one row per code x unit x wave
+    with respondents). Use :func:`pivot_units_waves` for the unit-by-wave grid of one code.
+    """
+    unit = inst.design.unit
+    if not unit or unit not in design.data.columns or "wave" not in design.data.columns:
+        raise MethodologyError(f"instrument {inst.id} needs a unit item and a wave (design.unit, "
+                               "design.wave) in the data for a unit x wave table")
+    sep = "\u241f"  # a separator no code or period contains
+    u = design.data[unit].astype("string")
+    w = design.data["wave"].astype("string")
+    cross = (u + sep + w).rename("unit_wave")
+    crossed = replace(design, data=design.data.assign(unit_wave=cross))
+    t = score(crossed, inst, variant=variant, by="unit_wave", level=level)
+    if codes is not None:
+        t = t[t["code"].isin(list(codes))]
+    parts = t["group_value"].str.split(sep, n=1, expand=True)
+    measure = t["unit"]
+    out = t.assign(unit=parts[0], wave=parts[1], unit_of_measure=measure)
+    vi, en = _group_labels(inst, unit, list(out["unit"]))
+    out = out.assign(unit_label_vi=vi, unit_label_en=en)
+    cols = ["code", "level", "label_vi", "label_en", "unit", "unit_label_vi", "unit_label_en", "wave",
+            "estimate", "se", "ci_low", "ci_high", "n", "unit_of_measure", "verified", "note_vi"]
+    return out[cols].sort_values(["code", "unit", "wave"], kind="stable").reset_index(drop=True)
+
+
+def pivot_units_waves(table: pd.DataFrame, code: str, *, lang: str = "vi") -> pd.DataFrame:
+    """The unit-by-wave grid of one code's estimates (rows: unit labels; columns: waves)."""
+    sel = table[table["code"] == code]
+    if sel.empty:
+        raise MethodologyError(f"no rows for code {code!r}; codes: {sorted(table['code'].unique())[:10]}")
+    label = "unit_label_en" if lang == "en" else "unit_label_vi"
+    return sel.pivot_table(index=label, columns="wave", values="estimate", sort=False)
