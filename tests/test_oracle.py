@@ -2,7 +2,7 @@
 
 The test builds a mirror of the oracle JSON from our own code and then walks the *oracle* tree:
 every numeric leaf must have a computed counterpart within tolerance (a leaf we cannot compute
-fails the test, except the two listed in NOT_IMPLEMENTED). Tolerances: weights and point
+fails the test; NOT_IMPLEMENTED lists leaves we cannot compute, now none). Tolerances: weights and point
 estimates 1e-9 (relative to max(1, |x|)); SEs, deffs, CIs 1e-8 except where noted:
 
 * ``svyciprop(method='logit')`` comes from an iteratively fitted svyglm in R (glm's convergence
@@ -33,10 +33,7 @@ META = json.loads((FIX / "sipas_public_meta.json").read_text(encoding="utf-8"))
 ITEMS: list[str] = META["items"]
 ALLQ = [*ITEMS, META["overall_item"]]
 ELEMENTS: dict[str, list[str]] = META["elements"]
-NOT_IMPLEMENTED = {
-    "reliability/all22/omega_5f/omega_h",
-    "reliability/all22/omega_5f/omega_total",
-}
+NOT_IMPLEMENTED: set[str] = set()
 
 
 def load_data() -> pd.DataFrame:
@@ -197,7 +194,9 @@ def build_mirror() -> dict[str, Any]:
             blk["omega"] = {"omega_total": s["omega_total"], "alpha": s["omega_alpha"]}
         else:
             s, _ = RL.alpha(X)
-            blk["omega_5f"] = {"alpha": s["omega_alpha"]}
+            om = RL.omega_hierarchical(X, nfactors=5)
+            blk["omega_5f"] = {"alpha": s["omega_alpha"], "omega_h": om["omega_h"],
+                               "omega_total": om["omega_total"]}
         rel[name] = blk
     out["reliability"] = rel
     return out
