@@ -293,7 +293,7 @@ def reliability_table(x: pd.DataFrame | Mapping[str, pd.DataFrame], *,
         >>> rng = np.random.default_rng(1); f = rng.normal(size=200)
         >>> X = pd.DataFrame({f"q{j}": f + rng.normal(size=200) for j in range(4)})
         >>> round(float(reliability_table(X)["raw_alpha"].iloc[0]), 2)
-        0.8
+        0.76
     """
     if design is not None:
         weights = design.weights
@@ -516,7 +516,8 @@ def omega_hierarchical(x: pd.DataFrame | np.ndarray, nfactors: int = 3) -> Omega
         raise ReliabilityError(f"omega_hierarchical: {k} items cannot carry {nfactors} factors; "
                                f"give at least {nfactors + 3} items or fewer factors.")
     r = frame.corr().to_numpy()
-    bad = [names[j] for j in range(k) if np.isnan(r[j]).any()]
+    nan = np.isnan(np.diag(r)) if np.isnan(np.diag(r)).any() else np.isnan(r).any(axis=1)
+    bad = [names[j] for j in np.flatnonzero(nan)]
     if bad:
         raise ReliabilityError(f"omega_hierarchical: items {bad} have no variance or too few "
                                "jointly observed rows for a correlation; drop them and retry.")
