@@ -1,5 +1,7 @@
 """Memory of a paged pull from LimeSurvey vs the survey's size.
 
+``python benchmarks/pull_bench.py slice SRC N DEST``: the first N responses of an export.
+
 ``python benchmarks/pull_bench.py serve CSV URLFILE``: the test suite's replay server
 (``tests/replay_server.py``: the recorded LimeSurvey 6.2.1 RemoteControl answers) in this process,
 with ``export_responses`` of survey 385924 answered from ``CSV`` (a LimeSurvey RPC CSV export,
@@ -84,8 +86,22 @@ def pull(url: str, store: Path, page_size: int) -> dict[str, Any]:
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def slice_export(src: Path, n: int, dest: Path) -> int:
+    """The first ``n`` responses of the RPC CSV export ``src`` as an export of their own.
+
+    Done in a process of its own: a parent that once held the big file would pass its memory
+    high-water mark to every child it starts (Linux carries ``maxrss`` across ``exec``).
+    """
+    parts = src.read_bytes()[:-4].split(b"\r\n")  # records end with CRLF, values hold bare LF
+    m = min(n, len(parts) - 1)
+    dest.write_bytes(b"\r\n".join(parts[: m + 1]) + b"\r\n\r\n")
+    return m
+
+
 def main(argv: list[str]) -> int:
-    if argv[0] == "serve":
+    if argv[0] == "slice":
+        print(json.dumps({"rows": slice_export(Path(argv[1]), int(argv[2]), Path(argv[3]))}))
+    elif argv[0] == "serve":
         serve(Path(argv[1]), Path(argv[2]))
     elif argv[0] == "pull":
         print(json.dumps(pull(argv[1], Path(argv[2]), int(argv[3]))), flush=True)

@@ -155,17 +155,18 @@ def bench_r(work: Path, repeat: int) -> list[dict[str, Any]]:
 
 def bench_pull(work: Path, sizes: Sequence[int], page_size: int) -> list[dict[str, Any]]:
     """Peak memory of a paged pull (client process) for surveys of several sizes."""
-    blob = (work / "responses.csv").read_bytes()
-    parts = blob[:-4].split(b"\r\n")  # RPC CSV: records end with CRLF, values hold bare LF
     out = []
     for n in sizes:
-        if n > len(parts) - 1:
-            print(f"  pull N={human(n)}: skipped (the generated file has {len(parts) - 1:,} rows)")
-            continue
         d = work / f"pull{n}"
         d.mkdir(exist_ok=True)
         csv = d / "survey.csv"
-        csv.write_bytes(b"\r\n".join(parts[: n + 1]) + b"\r\n\r\n")
+        # sliced in a child: this process must stay small, or its memory high-water mark would
+        # be counted in the pull client's peak (Linux keeps maxrss across fork + exec)
+        sliced = run_process([sys.executable, str(HERE / "pull_bench.py"), "slice",
+                              str(work / "responses.csv"), str(n), str(csv)], d, "slice")
+        if sliced["rows"] < n:
+            print(f"  pull N={human(n)}: skipped (the generated file has {sliced['rows']:,} rows)")
+            continue
         url_file = d / "url.txt"
         server = subprocess.Popen([sys.executable, str(HERE / "pull_bench.py"), "serve", str(csv),
                                    str(url_file)], stdout=subprocess.DEVNULL,
