@@ -93,17 +93,21 @@ def _fast_utf8(blob: bytes, encoding: str | None, delimiter: str | None
     """
     if encoding is not None and encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
         return None
-    body = blob[3:] if blob.startswith(b"\xef\xbb\xbf") else blob
-    if body.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in body[:4096]:
+    # positions in ``blob``, never slices of it: a slice of a 300 MB export is a 300 MB copy
+    start = 3 if blob.startswith(b"\xef\xbb\xbf") else 0
+    if blob.startswith((b"\xff\xfe", b"\xfe\xff"), start) or b"\x00" in blob[start:start + 4096]:
         return None
-    end = len(body.rstrip(b"\r\n"))
-    if end == 0 or b"\n\n" in body[:end] or b"\n\r\n" in body[:end] or b"\r\r" in body[:end]:
+    end = len(blob)
+    while end > start and blob[end - 1] in (10, 13):
+        end -= 1
+    if end == start or any(blob.find(blank, start, end) >= 0
+                           for blank in (b"\n\n", b"\n\r\n", b"\r\r")):
         return None  # blank lines: the Python path numbers them
-    if body.count(b'"') % 2:
+    if blob.count(b'"', start) % 2:
         return None  # a quote left open (a file cut inside a quoted value): the Python path says where
-    nl = body.find(b"\n")
+    nl = blob.find(b"\n", start)
     try:
-        first = body[: nl if nl >= 0 else len(body)].decode("utf-8").rstrip("\r")
+        first = blob[start: nl if nl >= 0 else len(blob)].decode("utf-8").rstrip("\r")
     except UnicodeDecodeError:
         return None
     delim = delimiter or sniff_delimiter(first)
@@ -115,7 +119,7 @@ def _fast_utf8(blob: bytes, encoding: str | None, delimiter: str | None
     names = [f"c{i}" for i in range(len(header))]
     try:
         table = pacsv.read_csv(
-            pa.py_buffer(body[nl + 1:] if nl >= 0 else b""),
+            pa.py_buffer(memoryview(blob)[nl + 1:] if nl >= 0 else b""),
             read_options=pacsv.ReadOptions(column_names=names),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                              ignore_empty_lines=True),
