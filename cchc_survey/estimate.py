@@ -283,19 +283,24 @@ def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
     both = np.concatenate([anyobs, anyobs * w[:, None]], axis=1)
     nv_nh = np.asarray(dind @ both)[:D]
     nvalid, nhat = nv_nh[:, :m], nv_nh[:, m:]
-    # sum_i x_i^2 / w_i per domain (for the SRS variance): x = g @ J_d'; rows sorted by domain
-    # once, then each domain is a contiguous block
-    order = np.argsort(dcodes, kind="stable")
-    bounds = np.searchsorted(dcodes[order], np.arange(D + 1))
-    gs = g[order]
-    ws = w[order]
+    # sum_i x_i^2 / w_i per domain (for the SRS variance): x = g @ J_d'. One domain holding
+    # every row: one product, no copy. Otherwise each domain's rows are taken in turn (a
+    # transient copy of one domain's block, never a sorted copy of the whole matrix).
     ssq = np.zeros((D, m))
-    for d in range(D):  # loop over domain levels; each step vectorised
-        lo, hi = bounds[d], bounds[d + 1]
-        if hi == lo:
-            continue
-        x = gs[lo:hi] @ Jf[d].T
-        ssq[d] = np.einsum("ij,ij,i->j", x, x, 1.0 / ws[lo:hi])
+    inv_w = 1.0 / w
+    if D == 1 and not (dcodes == D).any():
+        x = g @ Jf[0].T
+        ssq[0] = np.einsum("ij,ij,i->j", x, x, inv_w)
+    else:
+        order = np.argsort(dcodes, kind="stable")
+        bounds = np.searchsorted(dcodes[order], np.arange(D + 1))
+        for d in range(D):  # loop over domain levels; each step vectorised
+            lo, hi = bounds[d], bounds[d + 1]
+            if hi == lo:
+                continue
+            rows = order[lo:hi]
+            x = g[rows] @ Jf[d].T
+            ssq[d] = np.einsum("ij,ij,i->j", x, x, inv_w[rows])
     with np.errstate(invalid="ignore", divide="ignore"):
         svyvar = nvalid / (nvalid - 1) * nhat * ssq
         vsrs_wor = svyvar * (nhat - nvalid) / (nhat * nvalid)
