@@ -48,9 +48,8 @@ from cchc_survey.indices.score import design_from_tidy, score  # noqa: E402
 from cchc_survey.instrument import Instrument  # noqa: E402
 from cchc_survey.instrument.load import parse_instrument  # noqa: E402
 from cchc_survey.pipeline import (  # noqa: E402
-    _scale_frame,
     provenance,
-    reliability_scales,
+    reliability_inputs,
     reliability_tables,
     weighting_for_report,
 )
@@ -156,8 +155,7 @@ def do_estimate(design: SurveyDesign, inst: Instrument) -> pd.DataFrame:
 
 
 def do_reliability(design: SurveyDesign, inst: Instrument) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rel_input = {cid: _scale_frame(inst, design.data, its)
-                 for cid, its in reliability_scales(inst).items()}
+    rel_input = reliability_inputs(inst, design.data)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ReliabilityWarning)
         return reliability_tables(rel_input, weights=design.weights)

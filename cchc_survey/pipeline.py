@@ -20,8 +20,8 @@ import pandas as pd
 
 from .checks import CleanResult, clean
 from .design import SurveyDesign
-from .indices.linear import build_aggregation, score_matrix
-from .indices.score import design_from_tidy, item_table, score
+from .indices.linear import score_matrix
+from .indices.score import coverage, design_from_tidy, item_table, score
 from .instrument.model import Instrument, Item
 from .reliability import ReliabilityWarning, alpha
 from .report.inputs import Provenance, WeightingReport
@@ -72,7 +72,8 @@ def reliability_scales(inst: Instrument) -> dict[str, list[Item]]:
             items: list[Item] = []
             for ch in c.children:
                 items += [it for it in inst.mirroring_items(ch.id) if it not in items]
-            filters = {repr(it.filter) for it in items}
+            filters = {tuple((f.question, tuple(map(str, f.in_))) for f in it.filter)
+                       for it in items}
             if len(filters) > 1:
                 items = [it for it in items if not it.filter]
             if len(items) >= 2:
@@ -92,6 +93,13 @@ def reliability_tables(scales: Mapping[str, pd.DataFrame], *, weights: np.ndarra
     res = [alpha(v, scale=str(k), weights=weights) for k, v in scales.items()]
     return (pd.DataFrame([r[0] for r in res]),
             pd.concat([r[1] for r in res], ignore_index=True))
+
+
+def reliability_inputs(inst: Instrument, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """One numeric frame per scale of :func:`reliability_scales`, ready for the reliability
+    functions: the answer codes when the items share one ordered numeric scale, else their
+    respondent scores (mixed yes/no and Likert items)."""
+    return {cid: _scale_frame(inst, frame, its) for cid, its in reliability_scales(inst).items()}
 
 
 def _scale_frame(inst: Instrument, frame: pd.DataFrame, items: list[Item]) -> pd.DataFrame:
@@ -127,8 +135,7 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
     variants = [v.id for v in inst.methodology.aggregation.variants]
     scores = concat(score(design, inst, variant=v, by=doms) for v in variants)
     items = concat(item_table(design, inst, by=d) for d in doms)
-    rel_input = {cid: _scale_frame(inst, design.data, its)
-                 for cid, its in reliability_scales(inst).items()}
+    rel_input = reliability_inputs(inst, design.data)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReliabilityWarning)
         rel, rel_items = reliability_tables(rel_input, weights=design.weights)
@@ -184,12 +191,7 @@ def provenance(inst: Instrument) -> list[Provenance]:
 
 
 def check_aggregation(inst: Instrument) -> pd.DataFrame:
-    """The linear form of every variant as a readable table (component, variant, n items, sum)."""
-    rows = []
-    for v in inst.methodology.aggregation.variants:
-        agg = build_aggregation(inst, v.id)
-        for i, cid in enumerate(agg.components):
-            rows.append({"variant": v.id, "code": cid, "covered": bool(agg.covered[i]),
-                         "n_items": int(np.count_nonzero(agg.A[i])) if agg.covered[i] else 0,
-                         "coef_sum": float(np.nansum(agg.A[i])), "constant": float(agg.b[i])})
-    return pd.DataFrame(rows)
+    """The linear form of every aggregation variant (:func:`~cchc_survey.indices.score.coverage`
+    of each), one table."""
+    return pd.concat([coverage(inst, v.id) for v in inst.methodology.aggregation.variants],
+                     ignore_index=True)

@@ -131,6 +131,22 @@ def _group_labels(inst: Instrument, var: str, values: Sequence[str]) -> tuple[li
     return list(values), list(values)
 
 
+def _decorate(t: pd.DataFrame, inst: Instrument, agg: Aggregation, var: str | None,
+              domain_labels: Sequence[str], rows: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    """Fill the labels and provenance of ``t`` (domain-major rows of one estimator result).
+
+    ``rows`` gives (level, label_vi, label_en) for each code, in the order of the estimates.
+    """
+    D = len(domain_labels)
+    vi, en = _group_labels(inst, var or "", list(domain_labels))
+    source, verified = _provenance(inst, agg)
+    return t.assign(
+        group_label_vi=np.repeat(vi, len(rows)), group_label_en=np.repeat(en, len(rows)),
+        level=[r[0] for r in rows] * D, label_vi=[r[1] for r in rows] * D,
+        label_en=[r[2] for r in rows] * D, index=inst.methodology.index, instrument=inst.id,
+        source=source, verified=verified)
+
+
 def score(design: SurveyDesign, inst: Instrument, *, variant: str | None = None,
           by: str | Sequence[str | None] | None = None, level: float = 0.95,
           method: str | None = None) -> pd.DataFrame:
@@ -155,7 +171,7 @@ def score(design: SurveyDesign, inst: Instrument, *, variant: str | None = None,
     keep = np.flatnonzero(agg.covered)
     comps = [inst.components[agg.components[i]] for i in keep]
     A, b = agg.A[keep], agg.b[keep]
-    source, verified = _provenance(inst, agg)
+    comp_rows = [(c.level, c.label.vi, c.label.en or c.label.vi) for c in comps]
     units_ranges = [_unit_and_range(inst, agg, int(i)) for i in keep]
     units = [u for u, _, _ in units_ranges]
     lows = np.array([lo for _, lo, _ in units_ranges])
@@ -179,33 +195,28 @@ def score(design: SurveyDesign, inst: Instrument, *, variant: str | None = None,
         # a score cannot leave its range: clip the (symmetric, t-based) interval to it
         t["ci_low"] = np.fmax(t["ci_low"].to_numpy(), np.tile(lows, D))
         t["ci_high"] = np.fmin(t["ci_high"].to_numpy(), np.tile(highs, D))
-        vi, en = _group_labels(inst, var or "", list(res.domains.labels))
-        t["group_label_vi"] = np.repeat(vi, len(comps))
-        t["group_label_en"] = np.repeat(en, len(comps))
-        t["level"] = [c.level for c in comps] * D
-        t["label_vi"] = [c.label.vi for c in comps] * D
-        t["label_en"] = [c.label.en or c.label.vi for c in comps] * D
+        t = _decorate(t, inst, agg, var, res.domains.labels, comp_rows)
         t["unit"] = units * D
-        t["index"] = inst.methodology.index
-        t["instrument"] = inst.id
         t["variant"] = agg.variant.id
         t["method"] = method
-        t["source"] = source
-        t["verified"] = verified
         parts.append(t)
     return concat(parts)
 
 
 def coverage(inst: Instrument, variant: str | None = None) -> pd.DataFrame:
-    """Which components the instrument can score under ``variant`` (and which it cannot)."""
+    """Which components the instrument can score under ``variant``, and the linear form of each:
+    how many items enter it, the sum of their coefficients and the constant (``b + A·p``)."""
     agg = build_aggregation(inst, variant)
     return pd.DataFrame({
+        "variant": agg.variant.id,
         "code": list(agg.components),
         "level": [inst.components[c].level for c in agg.components],
         "label_vi": [inst.components[c].label.vi for c in agg.components],
         "covered": agg.covered,
         "n_items": [int((agg.A[i] != 0).sum()) if agg.covered[i] else 0
                     for i in range(len(agg.components))],
+        "coef_sum": np.nansum(agg.A, axis=1),
+        "constant": agg.b,
     })
 
 
@@ -215,19 +226,9 @@ def item_table(design: SurveyDesign, inst: Instrument, *, by: str | None = None,
     agg = build_aggregation(inst)
     Y = score_matrix(design.data, inst, agg.items)
     res = linear_ratio_combination(design, Y, None, by=by, codes=list(agg.items), level=level)
-    t = res.to_frame(level)
-    D = res.estimate.shape[0]
     items = [inst.item(i) for i in agg.items]
-    t["level"] = "item"
-    t["label_vi"] = [it.text.vi for it in items] * D
-    t["label_en"] = [it.text.en or it.text.vi for it in items] * D
-    t["index"] = inst.methodology.index
-    t["instrument"] = inst.id
-    source, verified = _provenance(inst, agg)
-    t["source"], t["verified"] = source, verified
-    vi, en = _group_labels(inst, by or "", list(res.domains.labels))
-    t["group_label_vi"] = np.repeat(vi, len(items))
-    t["group_label_en"] = np.repeat(en, len(items))
+    t = _decorate(res.to_frame(level), inst, agg, by, res.domains.labels,
+                  [("item", it.text.vi, it.text.en or it.text.vi) for it in items])
     return score_table(t)
 
 
