@@ -208,16 +208,9 @@ def pull_responses(
                           message=f"survey {survey_id}: nothing new ({already} stored).")  # fmt: skip
     version = ls.server_version()
     pull_id = uuid.uuid4().hex
-    base_manifest: dict[str, Any] = {
-        "source": SOURCE,
-        "method": "export_responses",
-        "survey_id": int(survey_id),
-        "server_url": ls.config.public_url,
-        "limesurvey_version": version,
-        "instrument_id": instrument_id,
-        "instrument_version": instrument_version,
-        "profile": profile,
-        "export": {"document": document, **common},
+    base_manifest = {
+        **_manifest_base(ls, survey_id, "export_responses", version, instrument_id,
+                         instrument_version, profile, {"document": document, **common}),
         "pull_id": pull_id,
         "pages": len(pages),
     }
@@ -233,16 +226,8 @@ def pull_responses(
             ids = np.unique(parse_response_ids(data, document))
             _check_page(ids, lo, hi, known, int(survey_id))
             if ids.size:
-                manifest = {
-                    **base_manifest,
-                    "page": k,
-                    "pulled_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                    "request": {"from_id": lo, "to_id": hi},
-                    "response_id_min": int(ids[0]),
-                    "response_id_max": int(ids[-1]),
-                    "response_count": int(ids.size),
-                    "response_ids": ids.tolist(),
-                }
+                manifest = {**base_manifest, "page": k, "request": {"from_id": lo, "to_id": hi},
+                            **_manifest_ids(ids)}
                 written.append(store.write_snapshot(survey, data, manifest, ext=document))
                 got.append(ids)
             bar.advance(task, page.size)
@@ -252,6 +237,23 @@ def pull_responses(
         f"survey {survey_id}: {len(new_ids)} new response(s) in {len(written)} snapshot(s); "
         f"{already} were already stored.",
     )
+
+
+def _manifest_base(ls: LimeSurvey, survey_id: int | str, method: str, version: str | None,
+                   instrument_id: str | None, instrument_version: str | None, profile: str,
+                   export: dict[str, Any]) -> dict[str, Any]:
+    """What every snapshot of a pull says about where it came from (no credentials)."""
+    return {"source": SOURCE, "method": method, "survey_id": int(survey_id),
+            "server_url": ls.config.public_url, "limesurvey_version": version,
+            "instrument_id": instrument_id, "instrument_version": instrument_version,
+            "profile": profile, "export": export}
+
+
+def _manifest_ids(ids: np.ndarray) -> dict[str, Any]:
+    """The time of the pull and which responses a snapshot holds (``ids`` sorted)."""
+    return {"pulled_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "response_id_min": int(ids[0]), "response_id_max": int(ids[-1]),
+            "response_count": int(ids.size), "response_ids": ids.tolist()}
 
 
 def _check_page(ids: np.ndarray, lo: int, hi: int, known: np.ndarray, survey_id: int) -> None:
@@ -310,24 +312,14 @@ def pull_by_token(
             fresh = ~np.isin(ids, known)
             if ids.size and fresh.all():
                 version = version or ls.server_version()
+                export = {"document": document, "language": language, "completion": completion,
+                          "heading": "code", "response": "short"}
                 manifest = {
-                    "source": SOURCE,
-                    "method": "export_responses_by_token",
-                    "survey_id": int(survey_id),
-                    "server_url": ls.config.public_url,
-                    "limesurvey_version": version,
-                    "instrument_id": instrument_id,
-                    "instrument_version": instrument_version,
-                    "profile": profile,
-                    "export": {"document": document, "language": language,
-                               "completion": completion, "heading": "code", "response": "short"},
+                    **_manifest_base(ls, survey_id, "export_responses_by_token", version,
+                                     instrument_id, instrument_version, profile, export),
                     "token_sha256": hashlib.sha256(token.encode("utf-8")).hexdigest(),
-                    "pulled_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-                    "response_id_min": int(ids[0]),
-                    "response_id_max": int(ids[-1]),
-                    "response_count": int(ids.size),
-                    "response_ids": ids.tolist(),
-                }  # fmt: skip
+                    **_manifest_ids(ids),
+                }
                 written.append(store.write_snapshot(survey, data, manifest, ext=document))
                 got.append(ids)
                 known = np.union1d(known, ids)
