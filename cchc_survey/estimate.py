@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from .design import DesignError, SurveyDesign, domain_psu_totals, group_sum
+from .design import CalibrationStep, DesignError, SurveyDesign, domain_psu_totals, group_sum
 from .errors import CchcSurveyError
 from .scoretable import score_table
 
@@ -207,32 +207,8 @@ def _as_matrix(design: SurveyDesign, Y: np.ndarray | pd.DataFrame | pd.Series | 
     return arr, tuple(f"y{j + 1}" for j in range(arr.shape[1]))
 
 
-def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
-                             L: np.ndarray | None = None, *,
-                             by: str | np.ndarray | pd.Series | None = None,
-                             codes: Sequence[str] | None = None, level: float = 0.95,
-                             unit: str = "proportion") -> ContrastResult:
-    """Estimate ``L @ p`` in every domain, ``p_j = sum w y_j obs_j / sum w obs_j``.
-
-    Each item keeps its own valid rows (NaN = missing); this is the oracle's ``element_index_A``
-    (``svycontrast(svytotal(~num_j + obs_j), quote((num_1/obs_1 + ...)/k))``). The SE is the
-    delta method on the domain totals: with ``T = (num, obs)`` and gradient
-    ``J = [L / obs_tot, -L p / obs_tot]``, ``Var = J V(T) J'`` where ``V(T)`` is the
-    calibration-aware covariance of the totals. All domains in one pass: PSU totals by
-    (PSU, domain) codes, projections in cell space.
-
-    Args:
-        design: the survey design.
-        Y: (n, k) float, NaN = missing.
-        L: (m, k) coefficients; default the identity (the k item means).
-        by: domain column or array (rows with NaN in it belong to no domain).
-        codes: labels of the rows of L.
-        level: default CI level of the result.
-
-    Returns:
-        :class:`ContrastResult` with (D, m) arrays. A domain where an item with a nonzero
-        coefficient has no valid answer gives NaN estimate and SE (n counts the valid rows).
-    """
+def _prepare(design: SurveyDesign, Y: np.ndarray | pd.DataFrame, L: np.ndarray | None,
+             codes: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     Ym, names = _as_matrix(design, Y)
     n, k = Ym.shape
     if n != design.n:
@@ -247,60 +223,277 @@ def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
     codes_t = tuple(codes) if codes is not None else tuple(f"c{i + 1}" for i in range(m))
     if len(codes_t) != m:
         raise EstimationError(f"{len(codes_t)} codes for {m} rows of L.")
-    dom = make_domains(design, by)
-    D = dom.size
-    w = design.weights
+    return np.ascontiguousarray(Ym), L, codes_t
+
+
+def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
+                             L: np.ndarray | None = None, *,
+                             by: str | np.ndarray | pd.Series | None = None,
+                             codes: Sequence[str] | None = None, level: float = 0.95,
+                             unit: str = "proportion") -> ContrastResult:
+    """Estimate ``L @ p`` in every domain, ``p_j = sum w y_j obs_j / sum w obs_j``.
+
+    Each item keeps its own valid rows (NaN = missing); this is the oracle's ``element_index_A``
+    (``svycontrast(svytotal(~num_j + obs_j), quote((num_1/obs_1 + ...)/k))``). The SE is the
+    delta method on the domain totals: with ``T = (num, obs)`` and gradient
+    ``J = [L / obs_tot, -L p / obs_tot]``, ``Var = J V(T) J'`` where ``V(T)`` is the
+    calibration-aware covariance of the totals. All domains in one pass over the rows
+    (:func:`_cell_moments`): PSU totals by (PSU, domain), projections in cell space.
+
+    Args:
+        design: the survey design.
+        Y: (n, k) float, NaN = missing.
+        L: (m, k) coefficients; default the identity (the k item means).
+        by: domain column or array (rows with NaN in it belong to no domain).
+        codes: labels of the rows of L.
+        level: default CI level of the result.
+
+    Returns:
+        :class:`ContrastResult` with (D, m) arrays. A domain where an item with a nonzero
+        coefficient has no valid answer gives NaN estimate and SE (n counts the valid rows).
+    """
+    return linear_ratio_combinations(design, Y, L, bys=[by], codes=codes, level=level,
+                                     unit=unit)[0]
+
+
+def linear_ratio_combinations(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
+                              L: np.ndarray | None = None, *,
+                              bys: Sequence[str | np.ndarray | pd.Series | None] = (None,),
+                              codes: Sequence[str] | None = None, level: float = 0.95,
+                              unit: str = "proportion") -> list[ContrastResult]:
+    """:func:`linear_ratio_combination` for several domain variables, in one pass over the rows.
+
+    Every quantity the estimator needs (totals, PSU totals, the calibration sums, the second
+    moments of the design-effect denominators, valid counts) is a sum over rows, so it is
+    computed once in the cells of the cross-classification of all ``bys`` and added up into each
+    variable's domains (``None`` = the whole sample). ``bys=[None, "unit"]`` costs one pass, not
+    two. When the cross-classification has too many cells, each variable takes its own pass.
+
+    Returns:
+        One :class:`ContrastResult` per entry of ``bys``, in order.
+    """
+    Ym, L, codes_t = _prepare(design, Y, L, codes)
+    doms = [make_domains(design, b) for b in bys]
+    cells, C, maps = _cross_cells(doms, design.n)
+    if C * design.n_psu * 2 * Ym.shape[1] > _MAX_CELL_FLOATS and len(doms) > 1:
+        return [linear_ratio_combinations(design, Ym, L, bys=[b], codes=codes_t, level=level,
+                                          unit=unit)[0] for b in bys]
+    used = L != 0
+    mom = _cell_moments(design, Ym, used, cells, C)
+    return [_from_moments(design, mom, mp, dom, L, used, codes_t, level, unit)
+            for dom, mp in zip(doms, maps, strict=True)]
+
+
+_MAX_CELL_FLOATS = 60_000_000
+"""Above this many PSU x cell x column totals (~480 MB) the domain variables take separate passes."""
+
+_CHUNK_ROWS = 1 << 16
+"""Rows per block of the one pass over the data (the block's buffers are ~30 MB at 28 items)."""
+
+
+def _cross_cells(doms: Sequence[Domains], n: int) -> tuple[np.ndarray, int, list[np.ndarray]]:
+    """Cells of the cross-classification of the domains (a row outside a domain is a level too).
+
+    Returns ``(cell codes (n,), number of cells, [cell -> domain code (-1 = none)] per domain)``.
+    """
+    key = np.zeros(n, dtype=np.int64)
+    stride = 1
+    for d in doms:
+        key += (d.codes + 1) * stride
+        stride *= d.size + 1
+    uniq, cells = np.unique(key, return_inverse=True)
+    maps, stride = [], 1
+    for d in doms:
+        maps.append((uniq // stride) % (d.size + 1) - 1)
+        stride *= d.size + 1
+    return cells.astype(np.int64).ravel(), len(uniq), maps
+
+
+@dataclass(frozen=True)
+class _CellMoments:
+    """Row sums of one pass over the data, in the cells of :func:`_cross_cells`.
+
+    With ``y0 = [y obs, obs]`` (NaN -> 0) the (2k) totals of a row are ``w y0``:
+
+    * ``raw`` (C, 2k): ``sum w y0``;
+    * ``z`` (npsu, C, 2k): PSU totals of ``w y0`` after the design's calibration projections;
+    * ``gram`` (C, 2k, 2k): ``sum w y0 y0'`` (so ``sum x^2 / w = J gram J'`` for ``x = w y0 J'``);
+    * ``nvalid``, ``nhat`` (C, m): rows (and their weight) with a valid item among those used by
+      each row of L;
+    * ``present`` (nstrata, C): which strata have rows in the cell.
+    """
+
+    raw: np.ndarray
+    z: np.ndarray
+    gram: np.ndarray
+    nvalid: np.ndarray
+    nhat: np.ndarray
+    present: np.ndarray
+
+
+def _cell_moments(design: SurveyDesign, Ym: np.ndarray, used: np.ndarray, cells: np.ndarray,
+                  C: int) -> _CellMoments:
+    """One pass over the rows in blocks, sorted by cell (no copy of the (n, 2k) matrix).
+
+    A block's rows are scaled by ``sqrt(w)`` once: one sparse product with the (PSU, cell) and
+    (calibration cell, cell) indicators weighted by ``sqrt(w)`` (and ``sqrt(w) r``) gives every
+    total, and the block's cross-product gives the second moments.
+    """
+    n, k = Ym.shape
+    npsu, w = design.n_psu, design.weights
+    linear = any(c.kind == "linear" for c in design.calibrations)
+    steps, schedule = ([], []) if linear else _calibration_schedule(design)
+    offsets = [npsu * C]
+    for st in steps:
+        offsets.append(offsets[-1] + st.ncell * C)
+    nb = 1 + len(steps)
+    sw = np.sqrt(w)
+    order = None if C == 1 or bool(np.all(cells[1:] >= cells[:-1])) else np.argsort(
+        cells, kind="stable")
+    sc = cells if order is None else cells[order]
+    bounds = np.searchsorted(sc, np.arange(C + 1))  # cell c holds sorted rows bounds[c]:bounds[c+1]
+
+    def perm(x: np.ndarray) -> np.ndarray:
+        return x if order is None else x[order]
+
+    rows_idx = np.empty((n, nb), dtype=np.int64)
+    rows_val = np.empty((n, nb))
+    rows_idx[:, 0] = perm(design.psu) * C + sc
+    rows_val[:, 0] = perm(sw)
+    for j, st in enumerate(steps):
+        rows_idx[:, j + 1] = offsets[j] + perm(st.codes) * C + sc
+        rows_val[:, j + 1] = perm(sw * st.r)
+    sws, ws = perm(sw), perm(w)
+    m = used.shape[0]
+    used32 = used.T.astype(np.float32)
+    T = np.zeros((offsets[-1], 2 * k))
+    gram = np.zeros((C, 2 * k, 2 * k))
+    counts = np.zeros((C, 2 * m))
+    buf = np.empty((min(_CHUNK_ROWS, n), 2 * k))
+    for a in range(0, n, _CHUNK_ROWS):  # blocks of rows; each step vectorised
+        b = min(n, a + _CHUNK_ROWS)
+        nn = b - a
+        yc = Ym[a:b] if order is None else Ym[order[a:b]]
+        obs = ~np.isnan(yc)
+        y0 = buf[:nn]
+        np.copyto(y0[:, :k], yc)
+        np.copyto(y0[:, :k], 0.0, where=~obs)
+        y0[:, k:] = obs
+        y0 *= sws[a:b, None]
+        ind = sparse.csc_matrix((rows_val[a:b].ravel(), rows_idx[a:b].ravel(),
+                                 np.arange(0, nb * nn + 1, nb)), shape=(offsets[-1], nn))
+        T += ind @ y0
+        anyobs = (obs.astype(np.float32) @ used32) > 0
+        both = np.concatenate([anyobs, anyobs * ws[a:b, None]], axis=1)
+        lo_c, hi_c = int(sc[a]), int(sc[b - 1])
+        for c in range(lo_c, hi_c + 1):  # the cells this block touches
+            s, e = max(bounds[c], a) - a, min(bounds[c + 1], b) - a
+            if e <= s:
+                continue
+            seg = y0[s:e]
+            gram[c] += seg.T @ seg
+            counts[c] += both[s:e].sum(axis=0)
+    zraw = T[: npsu * C].reshape(npsu, C, 2 * k)
+    raw = zraw.sum(axis=0)
+    if linear:
+        z = _linear_calibrated_totals(design, Ym, cells, C)
+    elif steps:
+        S = [T[offsets[j]: offsets[j + 1]].reshape(st.ncell, C, 2 * k)
+             for j, st in enumerate(steps)]
+        z = _project_cells(design, zraw, steps, schedule, S)
+    else:
+        z = zraw
+    present = np.zeros((design.strata_levels.size, C), dtype=bool)
+    present[design.strata, cells] = True
+    return _CellMoments(raw=raw, z=z, gram=gram, nvalid=counts[:, :m], nhat=counts[:, m:],
+                        present=present)
+
+
+def _calibration_schedule(design: SurveyDesign) -> tuple[list[CalibrationStep], list[int]]:
+    """The distinct projection steps and the order in which ``svyrecvar`` applies them."""
+    uniq: list[CalibrationStep] = []
+    schedule: list[int] = []
+    for cal in design.calibrations:
+        idx = []
+        for st in cal.steps:
+            uniq.append(st)
+            idx.append(len(uniq) - 1)
+        for _ in range(cal.sweeps):
+            schedule.extend(idx)
+    return uniq, schedule
+
+
+def _project_cells(design: SurveyDesign, z: np.ndarray, steps: list[CalibrationStep],
+                   schedule: list[int], S: list[np.ndarray]) -> np.ndarray:
+    """PSU totals after post-stratification / raking projections, computed in cell space.
+
+    The projections are linear and act through cell means, so the residual of the domain's
+    influence values is ``g - sum_u psw_u M_u[cell_u]`` with ``M_s = (S_s - sum_u K_su M_u) /
+    D_s`` applied in ``svyrecvar``'s order, ``S_s`` the (cell, domain) sums of ``r_s g`` and
+    ``K_su[c, c'] = sum_{i in c and c'} r_s psw_u`` (no (n x D m) matrix is ever formed).
+    """
+    npsu, C, mm = z.shape
+    K: dict[tuple[int, int], np.ndarray] = {}
+    M = [np.zeros((st.ncell, C * mm)) for st in steps]
+    for s in schedule:
+        st = steps[s]
+        acc = S[s].reshape(st.ncell, C * mm).copy()
+        for u, su in enumerate(steps):
+            if not M[u].any():
+                continue
+            if (s, u) not in K:
+                K[(s, u)] = np.bincount(st.codes * su.ncell + su.codes, weights=st.r * su.psw,
+                                        minlength=st.ncell * su.ncell).reshape(st.ncell, su.ncell)
+            acc -= K[(s, u)] @ M[u]
+        M[s] += acc / st.denom[:, None]
+    out = z.reshape(npsu, C * mm).copy()
+    for u, su in enumerate(steps):
+        h = np.bincount(design.psu * su.ncell + su.codes, weights=su.psw,
+                        minlength=npsu * su.ncell).reshape(npsu, su.ncell)
+        out -= h @ M[u]
+    return out.reshape(npsu, C, mm)
+
+
+def _linear_calibrated_totals(design: SurveyDesign, Ym: np.ndarray, cells: np.ndarray,
+                              C: int) -> np.ndarray:
+    """PSU totals per cell under a linear (GREG) calibration: one dense residualisation per cell."""
     obs = ~np.isnan(Ym)
-    g = np.empty((n, 2 * k))  # (n, 2k): [w y obs, w obs], built in place
-    np.multiply(np.where(obs, Ym, 0.0), w[:, None], out=g[:, :k])
-    np.multiply(obs, w[:, None], out=g[:, k:])
-    dcodes = np.where(dom.codes >= 0, dom.codes, D)
-    dind = sparse.csr_matrix((np.ones(n), (dcodes, np.arange(n))), shape=(D + 1, n))
-    tot = np.asarray(dind @ g)[:D]  # (D, 2k)
+    w = design.weights[:, None]
+    g = np.concatenate([np.where(obs, Ym, 0.0) * w, obs * w], axis=1)
+    return domain_psu_totals(design, g, cells, C)
+
+
+def _from_moments(design: SurveyDesign, mom: _CellMoments, cell_dom: np.ndarray, dom: Domains,
+                  L: np.ndarray, used: np.ndarray, codes: tuple[str, ...], level: float,
+                  unit: str) -> ContrastResult:
+    """The estimates of one domain variable from the cell moments (all in cell space)."""
+    D = dom.size
+    k = L.shape[1]
+    inside = cell_dom >= 0
+    agg = np.zeros((D, cell_dom.size))
+    agg[cell_dom[inside], np.flatnonzero(inside)] = 1.0  # domain x cell indicator
+    tot = agg @ mom.raw
     tnum, tobs = tot[:, :k], tot[:, k:]
     with np.errstate(invalid="ignore", divide="ignore"):
         p = tnum / tobs  # (D, k), NaN when nobody answered
         est = p @ L.T if not np.isnan(p).any() else _nan_matmul(p, L)
-        # gradient J (D, m, 2k)
         jn = L[None, :, :] / tobs[:, None, :]
         jo = -L[None, :, :] * (p / tobs)[:, None, :]
-    used = L != 0
     jn = np.where(used[None], jn, 0.0)
     jo = np.where(used[None], jo, 0.0)
-    J = np.concatenate([jn, jo], axis=2)
-    z = domain_psu_totals(design, g, dom.codes, D)  # (npsu, D, 2k)
-    Vt = design.variance_from_psu_totals(z, _present(design, dom))  # (D, 2k, 2k)
+    Jf = np.nan_to_num(np.concatenate([jn, jo], axis=2))  # gradient (D, m, 2k)
+    z = np.matmul(agg, mom.z)  # (npsu, D, 2k)
+    present = (mom.present.astype(float) @ agg.T) > 0
+    Vt = design.variance_from_psu_totals(z, present)
     if Vt.ndim == 2:
         Vt = Vt[None]
-    Jf = np.nan_to_num(J)
-    cov = np.einsum("dmi,dij,dnj->dmn", Jf, Vt, Jf)
+    cov = Jf @ Vt @ Jf.transpose(0, 2, 1)
     var = np.einsum("dmm->dm", cov).copy()
-    bad = np.isnan(est)
-    var[bad] = np.nan
+    var[np.isnan(est)] = np.nan
     se = np.sqrt(np.maximum(var, 0.0))
-    # valid rows per L row: respondents with at least one valid item among the used ones
-    anyobs = (obs.astype(np.float32) @ used.T.astype(np.float32)) > 0  # (n, m)
-    both = np.concatenate([anyobs, anyobs * w[:, None]], axis=1)
-    nv_nh = np.asarray(dind @ both)[:D]
-    nvalid, nhat = nv_nh[:, :m], nv_nh[:, m:]
-    # sum_i x_i^2 / w_i per domain (for the SRS variance): x = g @ J_d'. One domain holding
-    # every row: one product, no copy. Otherwise each domain's rows are taken in turn (a
-    # transient copy of one domain's block, never a sorted copy of the whole matrix).
-    ssq = np.zeros((D, m))
-    inv_w = 1.0 / w
-    if D == 1 and not (dcodes == D).any():
-        x = g @ Jf[0].T
-        ssq[0] = np.einsum("ij,ij,i->j", x, x, inv_w)
-    else:
-        order = np.argsort(dcodes, kind="stable")
-        bounds = np.searchsorted(dcodes[order], np.arange(D + 1))
-        for d in range(D):  # loop over domain levels; each step vectorised
-            lo, hi = bounds[d], bounds[d + 1]
-            if hi == lo:
-                continue
-            rows = order[lo:hi]
-            x = g[rows] @ Jf[d].T
-            ssq[d] = np.einsum("ij,ij,i->j", x, x, inv_w[rows])
+    nvalid, nhat = agg @ mom.nvalid, agg @ mom.nhat
+    # sum_i x_i^2 / w_i per domain (the SRS variance), x = w y0 J': J (sum w y0 y0') J'
+    ssq = ((Jf @ np.tensordot(agg, mom.gram, axes=1)) * Jf).sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
         svyvar = nvalid / (nvalid - 1) * nhat * ssq
         vsrs_wor = svyvar * (nhat - nvalid) / (nhat * nvalid)
@@ -309,7 +502,7 @@ def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,
         deff_rep = var / vsrs_rep
         n_eff = nvalid / deff
     return ContrastResult(estimate=est, se=se, df=float(design.degf), n=nvalid.round(),
-                          deff=deff, deff_replace=deff_rep, n_eff=n_eff, cov=cov, codes=codes_t,
+                          deff=deff, deff_replace=deff_rep, n_eff=n_eff, cov=cov, codes=codes,
                           domains=dom, level=level, unit=unit)
 
 

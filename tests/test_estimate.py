@@ -223,3 +223,54 @@ def test_calibrate_matches_r(des: SurveyDesign, calfun: str) -> None:
     # R's calibrate() stops at a relative misfit of 1e-7, hence 1e-6 for its raking weights
     np.testing.assert_allclose(got, CALIBRATE_R[calfun], rtol=1e-12 if calfun == "linear"
                                else 1e-6)
+
+
+# the one-pass engine against the definition: influence values, dense residualisation -------
+
+
+def _dense_reference(d: SurveyDesign, Y: np.ndarray, L: np.ndarray, dom: np.ndarray, k: int
+                     ) -> tuple[float, ...]:
+    """Estimate, SE, deff and n of ``L[0] @ p`` in domain ``k``, straight from the definitions."""
+    inside = dom == k
+    obs = ~np.isnan(Y) & inside[:, None]
+    w = d.weights
+    y = np.nan_to_num(Y)
+    tobs = (w[:, None] * obs).sum(axis=0)
+    p = (w[:, None] * y * obs).sum(axis=0) / tobs
+    x = (obs * w[:, None] * (y - p) / tobs) @ L[0]  # the influence values
+    var = float(d.variance(x)[0, 0])  # calibration-aware: dense residualisation
+    valid = (obs[:, L[0] != 0]).any(axis=1)
+    nv, nh = valid.sum(), w[valid].sum()
+    svyvar = nv / (nv - 1) * nh * np.sum(x**2 / w)
+    return float(L[0] @ p), np.sqrt(var), var / (svyvar * (nh - nv) / (nh * nv)), float(nv)
+
+
+@pytest.mark.parametrize("how", ["none", "poststratify", "rake", "linear"])
+def test_one_pass_over_several_domain_variables_equals_the_definition(
+        des: SurveyDesign, df: pd.DataFrame, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``bys=[None, area, resp_type with gaps]`` in one pass, blocks smaller than a cell."""
+    ga = pd.DataFrame(META["margins"]["gender_age"])
+    area = pd.DataFrame(META["margins"]["area"])
+    d = {"none": lambda: des,
+         "poststratify": lambda: des.poststratify(["gender", "age_group"], ga),
+         "rake": lambda: des.rake([ga, area], maxit=100, epsilon=1e-12),
+         "linear": lambda: des.calibrate([ga, area])}[how]()
+    monkeypatch.setattr(E, "_CHUNK_ROWS", 97)  # block edges fall inside cells
+    Y = df[["sat_acc_1", "sat_acc_2", "sat_acc_3"]].to_numpy().copy()
+    L = np.array([[0.5, 0.25, 0.25], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    rtype = df["resp_type"].astype(object).where(np.arange(len(df)) % 7 != 0)  # 1/7 in no domain
+    res = E.linear_ratio_combinations(d, Y, L, bys=[None, "area", rtype.to_numpy()],
+                                      codes=["idx", "a1", "a3"])
+    assert [r.domains.size for r in res] == [1, 2, 2]
+    for r, dom in zip(res, [np.zeros(d.n, dtype=int),
+                            pd.factorize(df["area"], sort=True)[0],
+                            pd.factorize(rtype, sort=True)[0]], strict=True):
+        for k in range(r.domains.size):
+            est, se, deff, n = _dense_reference(d, Y, L, dom, k)
+            assert r.estimate[k, 0] == pytest.approx(est, rel=1e-12)
+            assert r.se[k, 0] == pytest.approx(se, rel=1e-9)
+            assert r.deff[k, 0] == pytest.approx(deff, rel=1e-9)
+            assert r.n[k, 0] == n
+    single = E.linear_ratio_combination(d, Y, L, by="area")
+    np.testing.assert_allclose(single.se, res[1].se, rtol=1e-12)
+    np.testing.assert_allclose(single.cov, res[1].cov, rtol=1e-12, atol=1e-20)

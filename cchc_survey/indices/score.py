@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..design import SurveyDesign
 from ..errors import MethodologyError
-from ..estimate import linear_ratio_combination
+from ..estimate import linear_ratio_combination, linear_ratio_combinations
 from ..instrument.model import Component, Instrument
 from ..scoretable import concat, score_table
 from .linear import Aggregation, build_aggregation, score_matrix
@@ -181,12 +181,13 @@ def score(design: SurveyDesign, inst: Instrument, *, variant: str | None = None,
             design.strata_levels) == 1
         method = "unweighted" if plain else "taylor"
     bys: list[str | None] = [by] if by is None or isinstance(by, str) else list(by)
-    parts = []
     for var in bys:
         if var is not None and var not in frame.columns:
             raise MethodologyError(f"domain variable {var!r} is not in the data")
-        res = linear_ratio_combination(design, Y, A, by=var, codes=[c.id for c in comps],
-                                       level=level)
+    results = linear_ratio_combinations(design, Y, A, bys=bys, codes=[c.id for c in comps],
+                                        level=level)
+    parts = []
+    for var, res in zip(bys, results, strict=True):
         t = res.to_frame(level)
         D = res.estimate.shape[0]
         bb = np.tile(b, D)
