@@ -58,6 +58,12 @@ def test_parse_and_plan() -> None:
     assert parse_response_ids(b"\r\n").tolist() == []
     with pytest.raises(E.CorruptExportError, match="'id' column"):
         parse_response_ids(b'\xef\xbb\xbf"x";"y"\r\n"1";"2"\r\n\r\n')
+    for bad in (b'"id"\r\n"1"\r\n""\r\n\r\n', b'"id"\r\n"1"\r\n"1a"\r\n\r\n'):  # empty, not whole
+        with pytest.raises(E.CorruptExportError, match="'id' column"):
+            parse_response_ids(bad)
+    # a text answer with a line break and a ';' does not shift the ids
+    text = b'\xef\xbb\xbf"id";"q"\r\n"7";"a\nb;c"\r\n"9";""\r\n\r\n'
+    assert parse_response_ids(text).tolist() == [7, 9]
     pages = plan_pages(np.arange(1, 61), np.array([5, 6, 30]), 10)
     assert [p.tolist() for p in pages] == [
         [1, 2, 3, 4], list(range(7, 17)), list(range(17, 27)), [27, 28, 29],

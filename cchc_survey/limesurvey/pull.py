@@ -28,7 +28,6 @@ Pull with ``completion="complete"`` to take responses only once they are finishe
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 import uuid
@@ -94,10 +93,20 @@ def parse_response_ids(data: bytes, document: PullDocument = "csv") -> np.ndarra
     try:
         if document == "json":
             frame = pd.DataFrame(json.loads(data.decode("utf-8"))["responses"])
-        else:
-            frame = pd.read_csv(io.BytesIO(data), sep=";", dtype=str, encoding="utf-8-sig",
-                                keep_default_na=False, usecols=["id"])  # fmt: skip
-        ids = pd.to_numeric(frame["id"], errors="raise").astype(np.int64).to_numpy()
+            ids = pd.to_numeric(frame["id"], errors="raise").astype(np.int64).to_numpy()
+        else:  # Arrow's reader: 8 bytes per id, no Python string per id (a listing of 1M ids)
+            import pyarrow as pa
+            import pyarrow.csv as pacsv
+
+            table = pacsv.read_csv(
+                pa.py_buffer(data), parse_options=pacsv.ParseOptions(
+                    delimiter=";", newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(include_columns=["id"],
+                                                     column_types={"id": pa.int64()}))
+            col = table.column("id")
+            if col.null_count:
+                raise ValueError(f"{col.null_count} empty id value(s)")
+            ids = col.to_numpy()
     except (KeyError, ValueError, TypeError) as exc:
         raise CorruptExportError(
             "the export has no usable 'id' column; it cannot be checked, so it was not saved. "
@@ -134,12 +143,12 @@ def plan_pages(listed: np.ndarray, known: np.ndarray, page_size: int) -> list[np
 
 
 def _stored_ids(store: RawStore, survey: str, profile: str) -> np.ndarray:
-    ids: list[int] = []
+    parts = [np.empty(0, dtype=np.int64)]  # an array per snapshot: 8 bytes per stored id
     for snap in store.list_snapshots(survey):
         m = snap.manifest
         if m.get("source") == SOURCE and m.get("profile") == profile:
-            ids.extend(snap.response_ids)
-    return np.unique(np.asarray(ids, dtype=np.int64))
+            parts.append(np.asarray(snap.response_ids, dtype=np.int64))
+    return np.unique(np.concatenate(parts))
 
 
 def _progress(enabled: bool) -> Progress:
@@ -233,7 +242,7 @@ def pull_responses(
             bar.advance(task, page.size)
     new_ids = np.concatenate(got).tolist() if got else []
     return PullResult(
-        int(survey_id), written, [int(i) for i in new_ids], int(listed.size), already,
+        int(survey_id), written, new_ids, int(listed.size), already,
         f"survey {survey_id}: {len(new_ids)} new response(s) in {len(written)} snapshot(s); "
         f"{already} were already stored.",
     )
@@ -334,7 +343,7 @@ def pull_by_token(
             bar.advance(task)
     new_ids = np.concatenate(got).tolist() if got else []
     return PullResult(
-        int(survey_id), written, [int(i) for i in new_ids], len(tokens), skipped,
+        int(survey_id), written, new_ids, len(tokens), skipped,
         f"survey {survey_id}: {len(new_ids)} new response(s) from {len(written)} token(s); "
         f"{skipped} token(s) without new responses.",
     )
