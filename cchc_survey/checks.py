@@ -24,6 +24,7 @@ Rules (configured in the instrument's ``checks:`` block):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -75,54 +76,150 @@ class CleanResult:
     n_excluded: int
 
 
-def _flags(rule: str, ids: pd.Series, column: str | pd.Series, value: pd.Series | str) -> pd.DataFrame:
-    """Flags for the rows of ``ids`` (a slice of the response-id column; its index = position)."""
-    n = len(ids)
+_Piece = tuple[str, np.ndarray, str, "np.ndarray | str"]
+"""One rule's flags before the table is built: rule, rows (positions), column, value text(s)."""
+
+
+def _flag_table(pieces: list[_Piece], ids: pd.Series) -> pd.DataFrame:
+    """The flags table, built once from every rule's pieces (columns of :data:`FLAG_COLUMNS`).
+
+    Each piece's ``response_id`` and ``value`` become a column of their own first, so the
+    column types come out as when each rule's rows were a table of their own and the tables were
+    stacked (e.g. ``value`` stays text with a missing last page among the texts).
+    """
+    if not pieces:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
+    sizes = np.array([rows.size for _, rows, _, _ in pieces])
+    rules = np.array([rule for rule, _, _, _ in pieces], dtype=object)
+    rows = np.concatenate([r for _, r, _, _ in pieces])
+    ids_np = ids.to_numpy()
+    if ids.hasnans or ids_np.dtype == object:
+        # the text or missing-id case: each piece's ids converted on its own, as rows of a table
+        resp_values: np.ndarray | pd.Series = pd.concat(
+            [pd.Series(ids.iloc[r].to_numpy()) for _, r, _, _ in pieces], ignore_index=True)
+    else:
+        resp_values = ids_np[rows]
+    values = pd.concat([pd.Series(v if isinstance(v, np.ndarray) else np.full(r.size, v, dtype=object))
+                        for _, r, _, v in pieces], ignore_index=True)
     return pd.DataFrame({
-        "rule": [rule] * n,
-        "row": ids.index.to_numpy(),
-        "response_id": ids.to_numpy(),
-        "column": column.to_numpy() if isinstance(column, pd.Series) else [column] * n,
-        "value": value.astype(str).to_numpy() if isinstance(value, pd.Series) else [value] * n,
-        "severity": [SEVERITY[rule]] * n,
+        "rule": np.repeat(rules, sizes),
+        "row": rows,
+        "response_id": resp_values,
+        "column": np.repeat(np.array([c for _, _, c, _ in pieces], dtype=object), sizes),
+        "value": values,
+        "severity": np.repeat(np.array([SEVERITY[r] for r in rules], dtype=object), sizes),
     })
+
+
+def _text(values: pd.Series) -> np.ndarray:
+    """``values.astype(str)`` as an object array (the text of each value, missing stays missing)."""
+    return np.asarray(values.astype(str).to_numpy(), dtype=object)
+
+
+def _text_by_value(values: np.ndarray, convert: Callable[[pd.Series], pd.Series]) -> np.ndarray:
+    """``convert(pd.Series(values))`` made text, computed once per distinct value (bit pattern).
+
+    Distinct values are found on the bytes of each number, so ``-0.0`` and ``0.0`` keep their
+    own texts.
+    """
+    key = values.view(np.int64) if values.dtype == np.float64 else values
+    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    return _text(convert(pd.Series(values[first])))[inv.ravel()]
 
 
 def _answer_items(inst: Instrument, frame: pd.DataFrame) -> list[Item]:
     return [it for it in inst.items if it.kind == "answer" and it.id in frame.columns]
 
 
-def _filter_ok(inst: Instrument, frame: pd.DataFrame, item: Item) -> pd.Series:
-    """True where every filter condition of ``item`` holds (the question was shown)."""
-    ok = pd.Series(True, index=frame.index)
-    for f in item.filter:
-        src = next((it for it in inst.items if it.question_code == f.question and it.kind == "answer"),
-                   None)
-        if src is None or src.id not in frame.columns:
-            raise ChecksError(f"filter of item {item.id} needs column {f.question!r}, which the data lack")
-        vals = frame[src.id].astype("string")
-        ok &= vals.isin([str(c) for c in f.in_]).fillna(False).astype(bool)
-    return ok
+def _complete(frame: pd.DataFrame) -> np.ndarray:
+    """The ``complete`` column as booleans (``astype(bool)``, as the rules read it)."""
+    return frame["complete"].astype(bool).to_numpy(dtype=bool)
 
 
-def _reached(inst: Instrument, frame: pd.DataFrame, item: Item) -> pd.Series:
-    """True where the respondent reached the item's page (group-by-group surveys)."""
-    if "lastpage" not in frame.columns:
-        return pd.Series(True, index=frame.index)
-    page = 1 + [g.code for g in inst.spec.groups].index(item.group)
-    lp = pd.to_numeric(frame["lastpage"], errors="coerce")
-    complete = frame["complete"].astype(bool) if "complete" in frame.columns else False
-    return ((lp >= page) | complete).fillna(False).astype(bool)
+class _Shown:
+    """Which respondents were shown an item, one page / filter condition computed once per run."""
+
+    def __init__(self, inst: Instrument, frame: pd.DataFrame) -> None:
+        self.inst, self.frame = inst, frame
+        self.pages = [g.code for g in inst.spec.groups]
+        self._reached: dict[int, np.ndarray] = {}
+        self._cond: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+        self._lastpage: np.ndarray | None = None
+
+    def filter_ok(self, item: Item) -> np.ndarray:
+        """True where every filter condition of ``item`` holds (the question was shown)."""
+        ok = np.ones(len(self.frame), dtype=bool)
+        for f in item.filter:
+            src = next((it for it in self.inst.items
+                        if it.question_code == f.question and it.kind == "answer"), None)
+            if src is None or src.id not in self.frame.columns:
+                raise ChecksError(f"filter of item {item.id} needs column {f.question!r}, "
+                                  "which the data lack")
+            key = (src.id, tuple(str(c) for c in f.in_))
+            if key not in self._cond:
+                vals = self.frame[src.id].astype("string")
+                self._cond[key] = vals.isin(list(key[1])).fillna(False).to_numpy(dtype=bool)
+            ok &= self._cond[key]
+        return ok
+
+    def reached(self, item: Item) -> np.ndarray:
+        """True where the respondent reached the item's page (group-by-group surveys)."""
+        page = 1 + self.pages.index(item.group)
+        if "lastpage" not in self.frame.columns:
+            return np.ones(len(self.frame), dtype=bool)
+        if page not in self._reached:
+            if self._lastpage is None:
+                lp = pd.to_numeric(self.frame["lastpage"], errors="coerce")
+                self._lastpage = lp.to_numpy(dtype=float, na_value=np.nan)
+            complete = _complete(self.frame) if "complete" in self.frame.columns else False
+            self._reached[page] = (self._lastpage >= page) | complete
+        return self._reached[page]
+
+
+def _row_max_min(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the largest and smallest number among ``cols`` and how many are answered.
+
+    Text is read as numbers (``pd.to_numeric(errors="coerce")``); missing answers are skipped.
+    Integer columns stay integers (exact); a float column makes the comparison float, as pandas
+    does for a mixed frame.
+    """
+    nums = [frame[c] if pd.api.types.is_numeric_dtype(frame[c].dtype)
+            else pd.to_numeric(frame[c], errors="coerce") for c in cols]
+    n = len(frame)
+    answered = np.zeros(n, dtype=np.int64)
+    if all(x.dtype.kind == "i" for x in nums):
+        info = np.iinfo(np.int64)
+        mx = np.full(n, info.min, dtype=np.int64)
+        mn = np.full(n, info.max, dtype=np.int64)
+        for x in nums:
+            ok = ~x.isna().to_numpy()
+            v = x.to_numpy(dtype=np.int64, na_value=0)
+            np.maximum(mx, v, out=mx, where=ok)
+            np.minimum(mn, v, out=mn, where=ok)
+            answered += ok
+        return mx, mn, answered
+    fmx = np.full(n, np.nan)
+    fmn = np.full(n, np.nan)
+    for x in nums:
+        v = x.to_numpy(dtype=float, na_value=np.nan)
+        np.fmax(fmx, v, out=fmx)
+        np.fmin(fmn, v, out=fmn)
+        answered += ~np.isnan(v)
+    return fmx, fmn, answered
 
 
 def run_checks(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
-    """Run every rule; return the flags table (``rule, row, column, value, severity``)."""
+    """Run every rule; return the flags table (``rule, row, column, value, severity``).
+
+    Each rule works on whole columns as numpy arrays (no loop over respondents); the text of a
+    flagged value is made only for flagged rows.
+    """
     if "response_id" not in frame.columns:
         raise ChecksError("the frame has no 'response_id' column: read it with cchc_survey.tidy")
     cfg = inst.spec.checks
     frame = frame.reset_index(drop=True)
     ids = frame["response_id"]
-    out: list[pd.DataFrame] = []
+    out: list[_Piece] = []
     items = _answer_items(inst, frame)
 
     # out_of_scale
@@ -134,36 +231,47 @@ def run_checks(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
         if it.type in {"L", "!"}:
             valid.add("-oth-")
         col = frame[it.id]
-        if pd.api.types.is_integer_dtype(col.dtype):
+        if col.dtype.kind == "i":
             # integer codes: compare numbers (the text of an integer is in ``valid`` iff the
-            # integer is one of its integer codes); only flagged values are turned into text
-            ints = [int(c) for c in valid if c.lstrip("-").isdigit()]
-            bad = col.notna() & ~col.isin(ints).fillna(False)
-            if bad.any():
-                out.append(_flags("out_of_scale", ids[bad], it.id, col[bad].astype("string")))
+            # integer is one of its integer codes); only flagged values are turned into text.
+            # When every integer between the column's smallest and largest code is valid, no
+            # value can be out of scale (the common case: one min and one max per column).
+            ints = sorted({int(c) for c in valid if c.lstrip("-").isdigit()})
+            na = col.isna().to_numpy()
+            v = col.to_numpy(dtype=np.int64, na_value=ints[0] if ints else 0)
+            if ints and v.size:
+                lo, hi = int(v.min()), int(v.max())
+                if hi - lo < len(ints) and set(range(lo, hi + 1)) <= set(ints):
+                    continue
+            rows = np.flatnonzero(~na & ~np.isin(v, ints))
+            if rows.size:
+                out.append(("out_of_scale", rows, it.id, _text(col.iloc[rows].astype("string"))))
             continue
-        vals = col.astype("string")
-        bad = vals.notna() & ~vals.isin(valid).fillna(False)
-        if bad.any():
-            out.append(_flags("out_of_scale", ids[bad], it.id, vals[bad]))
+        vals = col if col.dtype == pd.StringDtype() else col.astype("string")
+        bad = ~vals.isna().to_numpy() & ~vals.isin(valid).fillna(False).to_numpy(dtype=bool)
+        rows = np.flatnonzero(bad)
+        if rows.size:
+            out.append(("out_of_scale", rows, it.id, _text(vals.iloc[rows])))
 
     # duplicate_respondent: same response id, or same (pseudonymised) token
-    dup_id = ids.duplicated(keep="first")
-    if dup_id.any():
-        out.append(_flags("duplicate_respondent", ids[dup_id], "response_id", ids[dup_id]))
+    dup_id = ids.duplicated(keep="first").to_numpy()
+    rows = np.flatnonzero(dup_id)
+    if rows.size:
+        out.append(("duplicate_respondent", rows, "response_id", _text(ids.iloc[rows])))
     if "token_hash" in frame.columns:
         tok = frame["token_hash"].astype("string")
-        dup_tok = tok.notna() & (tok != "") & tok.duplicated(keep="first") & ~dup_id
-        if dup_tok.any():
-            out.append(_flags("duplicate_respondent", ids[dup_tok], "token_hash", tok[dup_tok]))
+        dup_tok = (tok.notna() & (tok != "") & tok.duplicated(keep="first")).to_numpy(dtype=bool)
+        rows = np.flatnonzero(dup_tok & ~dup_id)
+        if rows.size:
+            out.append(("duplicate_respondent", rows, "token_hash", _text(tok.iloc[rows])))
 
     # incomplete
     if "complete" in frame.columns:
-        inc = ~frame["complete"].astype(bool)
-        if inc.any():
-            lp = frame["lastpage"].astype("string") if "lastpage" in frame.columns else ""
-            out.append(_flags("incomplete", ids[inc], "lastpage",
-                              lp[inc] if isinstance(lp, pd.Series) else ""))
+        rows = np.flatnonzero(~_complete(frame))
+        if rows.size:
+            lp = (_text(frame["lastpage"].iloc[rows].astype("string"))
+                  if "lastpage" in frame.columns else "")
+            out.append(("incomplete", rows, "lastpage", lp))
 
     # straightlining on arrays
     arrays: dict[str, list[str]] = {}
@@ -173,12 +281,12 @@ def run_checks(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     for qcode, cols in arrays.items():
         if len(cols) < cfg.straightline_min_items:
             continue
-        sub = frame[cols].apply(pd.to_numeric, errors="coerce")
-        answered = sub.notna().sum(axis=1)
-        same = (sub.max(axis=1) == sub.min(axis=1)) & (answered >= cfg.straightline_min_items)
-        if same.any():
-            out.append(_flags("straightlining", ids[same], qcode,
-                              sub.loc[same].max(axis=1).astype("Int64")))
+        mx, mn, answered = _row_max_min(frame, cols)
+        # a row with nothing answered has max < min (integers) or NaN (floats): never equal
+        rows = np.flatnonzero((mx == mn) & (answered >= cfg.straightline_min_items))
+        if rows.size:
+            out.append(("straightlining", rows, qcode,
+                        _text_by_value(mx[rows], lambda s: s.astype("Int64"))))
 
     # speeders
     if "interviewtime" in frame.columns:
@@ -188,39 +296,43 @@ def run_checks(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     else:
         secs = None
     if secs is not None:
-        complete = frame["complete"].astype(bool) if "complete" in frame.columns else pd.Series(
-            True, index=frame.index)
+        complete = (_complete(frame) if "complete" in frame.columns
+                    else np.ones(len(frame), dtype=bool))
         threshold = cfg.speeder_seconds
         if threshold is None and complete.any():
             threshold = cfg.speeder_fraction_of_median * float(secs[complete].median())
         if threshold is not None:
-            fast = complete & (secs < threshold)
-            if fast.any():
-                out.append(_flags("speeder", ids[fast], "interviewtime", secs[fast].round(0)))
+            fast = complete & (secs < threshold).to_numpy(dtype=bool, na_value=False)
+            rows = np.flatnonzero(fast)
+            if rows.size:
+                vals = secs.iloc[rows].round(0)
+                out.append(("speeder", rows, "interviewtime",
+                            _text_by_value(vals.to_numpy(), lambda s: s)
+                            if vals.dtype == np.float64 else _text(vals)))
 
     # item non-response among shown substantive items, and filter breaches
+    shown_by = _Shown(inst, frame)
     subst = [it for it in items if it.role == "item" and not it.hidden and it.type not in {"M", "S", "T"}]
     if subst:
-        shown = np.column_stack([(_reached(inst, frame, it) & _filter_ok(inst, frame, it)).to_numpy()
-                                 for it in subst])
-        empty = np.column_stack([frame[it.id].isna().to_numpy() for it in subst])
-        n_shown = shown.sum(axis=1)
-        share = np.divide((empty & shown).sum(axis=1), n_shown, out=np.zeros(len(frame)),
-                          where=n_shown > 0)
-        high = pd.Series(share > cfg.item_nonresponse_max, index=frame.index)
-        if high.any():
-            out.append(_flags("item_nonresponse", ids[high], "",
-                              pd.Series(np.round(share, 3), index=frame.index)[high]))
+        n_shown = np.zeros(len(frame), dtype=np.int64)
+        n_empty = np.zeros(len(frame), dtype=np.int64)
+        for it in subst:
+            shown = shown_by.reached(it) & shown_by.filter_ok(it)
+            n_shown += shown
+            n_empty += frame[it.id].isna().to_numpy() & shown
+        share = np.divide(n_empty, n_shown, out=np.zeros(len(frame)), where=n_shown > 0)
+        rows = np.flatnonzero(share > cfg.item_nonresponse_max)
+        if rows.size:
+            out.append(("item_nonresponse", rows, "", _text(pd.Series(np.round(share[rows], 3)))))
     for it in items:
         if not it.filter:
             continue
-        breach = frame[it.id].notna() & ~_filter_ok(inst, frame, it)
-        if breach.any():
-            out.append(_flags("filter_breach", ids[breach], it.id, frame.loc[breach, it.id]))
+        col = frame[it.id]
+        rows = np.flatnonzero(~col.isna().to_numpy() & ~shown_by.filter_ok(it))
+        if rows.size:
+            out.append(("filter_breach", rows, it.id, _text(col.iloc[rows])))
 
-    if not out:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
-    return pd.concat(out, ignore_index=True)
+    return _flag_table(out, ids)
 
 
 def clean(frame: pd.DataFrame, inst: Instrument, flags: pd.DataFrame | None = None,
@@ -238,26 +350,33 @@ def clean(frame: pd.DataFrame, inst: Instrument, flags: pd.DataFrame | None = No
     unknown = [r for r in rules if r not in SEVERITY]
     if unknown:
         raise ChecksError(f"unknown rule(s) {unknown}; rules are {sorted(SEVERITY)}")
-    hit = fl[fl["rule"].isin(rules)]
     frame = frame.reset_index(drop=True)
+    # rules as small integer codes (one factorisation of the flags' rule column)
+    rcode, rnames = pd.factorize(fl["rule"])
+    excludes = np.array([r in rules for r in rnames] + [False])  # [-1]: a missing rule
+    hit = np.flatnonzero(excludes[rcode])
     # the excluding rules of each flagged row as a bit set (bit = position in sorted rule names),
     # so the joined names and reasons are built once per distinct set, not once per row
-    names = sorted(set(hit["rule"]))
-    bit = hit["rule"].map({r: 1 << i for i, r in enumerate(names)}).to_numpy(dtype=np.int64)
-    hrows = hit["row"].to_numpy(dtype=np.int64)
+    names = sorted({str(r) for r, e in zip(rnames, excludes, strict=False) if e})
+    bits = np.array([1 << names.index(r) if e else 0
+                     for r, e in zip(rnames, excludes, strict=False)] + [0], dtype=np.int64)
+    bit = bits[rcode[hit]]
+    hrows = fl["row"].iloc[hit].to_numpy(dtype=np.int64)
     uniq_rows, inv = np.unique(hrows, return_inverse=True)
     sets = np.zeros(len(uniq_rows), dtype=np.int64)
     np.bitwise_or.at(sets, inv, bit)
     joined = {int(b): [r for i, r in enumerate(names) if b >> i & 1] for b in np.unique(sets)}
-    mask = pd.Series(frame.index.isin(uniq_rows), index=frame.index)
-    kept = frame.loc[~mask]
+    kept = frame.take(np.flatnonzero(~frame.index.isin(uniq_rows)))
     exc = pd.DataFrame({"row": uniq_rows,
                         "response_id": frame.loc[uniq_rows, "response_id"].to_numpy(),
                         "rules": pd.Series(sets).map({b: ",".join(rs) for b, rs in joined.items()})
                         .to_numpy(dtype=object)})
     exc["reason_vi"] = pd.Series(sets).map(
         {b: "; ".join(REASON_VI[x] for x in rs) for b, rs in joined.items()}).to_numpy(dtype=object)
-    flagged = fl.drop_duplicates(["rule", "row"])["rule"].value_counts()
+    # rows flagged per rule: distinct (rule, row) pairs
+    first = ~fl.duplicated(["rule", "row"]).to_numpy() & (rcode >= 0)
+    flagged = dict(zip(rnames, np.bincount(rcode[first], minlength=len(rnames)).tolist(),
+                       strict=True))
     summary = pd.DataFrame({
         "rule": list(SEVERITY),
         "severity": [SEVERITY[r] for r in SEVERITY],
