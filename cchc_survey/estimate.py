@@ -224,7 +224,7 @@ def _prepare(design: SurveyDesign, Y: np.ndarray | pd.DataFrame, L: np.ndarray |
     codes_t = tuple(codes) if codes is not None else tuple(f"c{i + 1}" for i in range(m))
     if len(codes_t) != m:
         raise EstimationError(f"{len(codes_t)} codes for {m} rows of L.")
-    return np.ascontiguousarray(Ym), L, codes_t
+    return Ym, L, codes_t
 
 
 def linear_ratio_combination(design: SurveyDesign, Y: np.ndarray | pd.DataFrame,

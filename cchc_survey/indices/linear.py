@@ -153,7 +153,7 @@ def score_matrix(frame: pd.DataFrame, inst: Instrument, items: tuple[str, ...]) 
     ``frame`` is a tidy frame (one column per item id, holding answer codes; "don't know" and
     not-applicable codes already set missing).
     """
-    Y = np.full((len(frame), len(items)), np.nan)
+    Y = np.full((len(frame), len(items)), np.nan, order="F")  # a column is one contiguous run
     for j, iid in enumerate(items):
         item = inst.item(iid)
         sf = inst.score_function(item)
@@ -166,10 +166,20 @@ def score_matrix(frame: pd.DataFrame, inst: Instrument, items: tuple[str, ...]) 
         col = frame[iid]
         if pd.api.types.is_numeric_dtype(col) and all(isinstance(c, int) for c in mapping):
             # numeric codes (Int64 from the tidy reader, float from a plain CSV): map by value
-            x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             codes = np.array(list(mapping), dtype=float)
             vals = np.array(list(mapping.values()), dtype=float)
             lo, hi = (float(codes.min()), float(codes.max())) if len(codes) else (0.0, -1.0)
+            if pd.api.types.is_integer_dtype(col) and 0 <= hi - lo <= 4096:
+                # integer codes (the tidy reader's Int64): a lookup table whose last slot, NaN,
+                # takes missing values and codes outside the scale; one gather per column
+                span = int(hi - lo)
+                lut = np.full(span + 2, np.nan)
+                lut[(codes - lo).astype(np.int64)] = vals
+                at = col.to_numpy(dtype=np.int64, na_value=int(lo) - 1) - int(lo)
+                at[(at < 0) | (at > span)] = span + 1
+                Y[:, j] = lut[at]
+                continue
+            x = pd.to_numeric(col, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             if 0 <= hi - lo <= 4096:
                 # a lookup table over the code range: one gather, no search
                 lut = np.full(int(hi - lo) + 1, np.nan)
