@@ -256,3 +256,23 @@ def test_papi_and_par_scores_equal_an_independent_computation(iid: str, tmp_path
         for d in top.children:
             assert got[d.id] == pytest.approx(sum(got[s.id] for s in d.children), abs=1e-9)
             assert 1 <= got[d.id] <= 10
+
+
+def test_score_matrix_is_the_same_for_int64_float_and_text_codes(oracle_inst) -> None:
+    """The Int64 lookup path, the float path and the text path give one matrix: codes outside
+    the scale (0, 9, -3) and missing answers score NaN; every scale code scores its value."""
+    from cchc_survey.indices.linear import score_codes, score_matrix
+
+    items = tuple(build_aggregation(oracle_inst).items[:3])
+    raw = [1, 2, 3, 4, 5, None, 0, 9, -3, 5, 4]
+    ints = pd.DataFrame({i: pd.array(raw, dtype="Int64") for i in items})
+    floats = ints.astype("float64")
+    texts = ints.astype("string")
+    got = score_matrix(ints, oracle_inst, items)
+    np.testing.assert_array_equal(got, score_matrix(floats, oracle_inst, items))
+    np.testing.assert_array_equal(got, score_matrix(texts, oracle_inst, items))
+    it = oracle_inst.item(items[0])
+    table = score_codes(oracle_inst.score_function(it), oracle_inst, it)
+    expect = [table.get(v, np.nan) if v is not None else np.nan for v in raw]
+    np.testing.assert_array_equal(got[:, 0], expect)
+    assert np.isnan(got[5:9, 0]).all() and not np.isnan(got[:5, 0]).any()
