@@ -78,12 +78,38 @@ def _text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``_codes(values.astype(str))``, the text made once per distinct value, not once per row.
 
     The levels are the distinct texts in sorted order, as when the whole column is turned into
-    text first (1M integer PSU labels: one factorisation and 1,200 ``str``, not 1M).
+    text first (1M integer PSU labels: one factorisation and 1,200 ``str``, not 1M). Distinct
+    values are told apart as their texts are: numbers by their bits (``-0.0`` is not ``0.0``),
+    and a column of Python objects (where ``1 == 1.0 == True``) is made text row by row.
     """
-    raw, uniq = pd.factorize(values, sort=False)
-    text = pd.Series(uniq).astype(str).to_numpy(dtype=object)
+    if values.dtype == object:
+        values = values.astype(str)
+    key: pd.Series | np.ndarray = values
+    if values.dtype.kind == "f":
+        key = values.to_numpy(dtype=np.float64, na_value=np.nan).view(np.int64)
+    raw, uniq = pd.factorize(key, sort=False)
+    pos = np.empty(len(uniq), dtype=np.int64)
+    pos[raw] = np.arange(raw.size)  # a row of each distinct value
+    text = values.iloc[pos].astype(str).to_numpy(dtype=object)
     tcodes, levels = pd.factorize(pd.Series(text, dtype=object), sort=True)
     return tcodes.astype(np.int64)[raw], np.asarray(levels, dtype=object)
+
+
+def _cross_codes(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Codes of the crossing of several coded variables, cells in lexicographic order.
+
+    Each part is ``(codes, levels)`` with levels sorted; the combined code of a row is its
+    position among the (level, level, ...) tuples that occur, sorted (what
+    ``MultiIndex.factorize(sort=True)`` gives on the texts, without a tuple per row).
+    """
+    codes, levels = parts[0]
+    cells: list[tuple[str, ...]] = [(str(x),) for x in levels]
+    for c2, l2 in parts[1:]:
+        key = codes * np.int64(len(l2)) + c2
+        codes, present = pd.factorize(key, sort=True)
+        codes = codes.astype(np.int64)
+        cells = [(*cells[int(k) // len(l2)], str(l2[int(k) % len(l2)])) for k in present]
+    return codes, cells
 
 
 # ----------------------------------------------------------------------------------------------
@@ -497,8 +523,17 @@ class SurveyDesign:
         return self.variance_from_psu_totals(self.psu_totals(x))
 
     # ------------------------------------------------------------------ weighting
-    def _cell_codes(self, variables: Sequence[str], where: str) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    def _cell_codes(self, variables: Sequence[str], where: str,
+                    cache: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+                    ) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+        """Cell codes of the crossing of ``variables`` (as text) and the cells, sorted.
+
+        ``cache`` keeps each variable's codes between calls (a raking codes its variables once).
+        """
+        cache = {} if cache is None else cache
         for v in variables:
+            if v in cache:
+                continue
             if v not in self.data.columns:
                 raise WeightingError(f"{where}: variable {v!r} is not in the data.")
             miss = self.data[v].isna().to_numpy()
@@ -506,15 +541,12 @@ class SurveyDesign:
                 raise WeightingError(f"{where}: variable {v!r} is missing at row "
                                      f"{int(np.flatnonzero(miss)[0])} ({int(miss.sum())} rows); "
                                      "impute or drop them before weighting.")
-        key = self.data[list(variables)].astype(str)
-        codes, uniq = pd.MultiIndex.from_frame(key).factorize(sort=True)
-        cells = [tuple(str(x) for x in (u if isinstance(u, tuple) else (u,))) for u in uniq]
-        return codes.astype(np.int64), cells
+            cache[v] = _text_codes(self.data[v])
+        return _cross_codes([cache[v] for v in variables])
 
-    def _poststrat_weights(self, w: np.ndarray, margin: Margin,
-                           coded: tuple[np.ndarray, list[tuple[str, ...]]] | None = None,
-                           ) -> tuple[np.ndarray, CalibrationStep, pd.DataFrame]:
-        codes, cells = coded or self._cell_codes(margin.variables, f"margin {margin.name}")
+    def _poststrat_factors(self, w: np.ndarray, margin: Margin, codes: np.ndarray,
+                           cells: list[tuple[str, ...]]) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell: the target and the factor ``N_c / sum_{i in c} w_i`` (cells checked)."""
         ncell = len(cells)
         sample = np.bincount(codes, weights=w, minlength=ncell)
         missing_pop = [c for c in cells if c not in margin.targets]
@@ -524,7 +556,8 @@ class SurveyDesign:
                                  "occurs in the sample but has no population target; add it to "
                                  "the margin table.")
         target = np.array([margin.targets[c] for c in cells])
-        empty_pop = [c for c, t in margin.targets.items() if c not in set(cells) and t > 0]
+        present = set(cells)
+        empty_pop = [c for c, t in margin.targets.items() if c not in present and t > 0]
         if empty_pop:
             raise WeightingError(f"margin {margin.name}: cell "
                                  f"{dict(zip(margin.variables, empty_pop[0], strict=True))} has "
@@ -536,7 +569,14 @@ class SurveyDesign:
             raise WeightingError(f"margin {margin.name}: cell "
                                  f"{dict(zip(margin.variables, c, strict=True))} has zero weight "
                                  "in the sample; collapse it with a neighbouring cell.")
-        reweight = target / sample
+        return target, target / sample
+
+    def _poststrat_weights(self, w: np.ndarray, margin: Margin,
+                           coded: tuple[np.ndarray, list[tuple[str, ...]]] | None = None,
+                           ) -> tuple[np.ndarray, CalibrationStep, pd.DataFrame]:
+        codes, cells = coded or self._cell_codes(margin.variables, f"margin {margin.name}")
+        ncell = len(cells)
+        target, reweight = self._poststrat_factors(w, margin, codes, cells)
         new = w * reweight[codes]
         step = CalibrationStep(name=margin.name, codes=codes, ncell=ncell, psw=new,
                                r=w / new, denom=np.bincount(codes, weights=w, minlength=ncell))
@@ -596,22 +636,20 @@ class SurveyDesign:
         allvars: list[str] = []
         for m in ms:
             allvars.extend(v for v in m.variables if v not in allvars)
-        jcodes, jcells = self._cell_codes(allvars, "rake")
-        coded = [self._cell_codes(m.variables, f"margin {m.name}") for m in ms]
+        cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        jcodes, jcells = self._cell_codes(allvars, "rake", cache)
+        coded = [self._cell_codes(m.variables, f"margin {m.name}", cache) for m in ms]
         nj = len(jcells)
         old = np.bincount(jcodes, weights=w, minlength=nj)
         it = 0
         converged = False
-        steps: list[CalibrationStep] = []
-        reps: list[pd.DataFrame] = []
+        psw: list[np.ndarray] = []  # the weights after each margin, last sweep
         while it < maxit:
-            steps, reps = [], []
-            for m, cd in zip(ms, coded, strict=True):
-                w, step, rep = self._poststrat_weights(w, m, cd)
-                steps.append(replace(step, r=1.0 / step.psw,
-                                     denom=np.bincount(step.codes, minlength=step.ncell)
-                                     .astype(float)))
-                reps.append(rep)
+            psw = []
+            for m, (codes, cells) in zip(ms, coded, strict=True):
+                _target, reweight = self._poststrat_factors(w, m, codes, cells)
+                w = w * reweight[codes]
+                psw.append(w)
             new = np.bincount(jcodes, weights=w, minlength=nj)
             delta = float(np.max(np.abs(old - new)))
             if delta < eps:
@@ -619,6 +657,10 @@ class SurveyDesign:
                 break
             old = new
             it += 1
+        # the raking's projections for the variance: one per margin, at its last sweep's weights
+        steps = [CalibrationStep(name=m.name, codes=codes, ncell=len(cells), psw=p, r=1.0 / p,
+                                 denom=np.bincount(codes, minlength=len(cells)).astype(float))
+                 for m, (codes, cells), p in zip(ms, coded, psw, strict=False)]
         # achieved margins at the final weights
         final = []
         for m, (codes, cells) in zip(ms, coded, strict=True):
