@@ -103,13 +103,24 @@ def reliability_inputs(inst: Instrument, frame: pd.DataFrame) -> dict[str, pd.Da
 
 
 def _scale_frame(inst: Instrument, frame: pd.DataFrame, items: list[Item]) -> pd.DataFrame:
-    """Numeric codes when the items share one ordered numeric scale, else their scores."""
+    """Numeric codes when the items share one ordered numeric scale, else their scores.
+
+    The codes are written column by column into one float matrix (NaN = missing; non-numeric
+    columns through ``pd.to_numeric(errors="coerce")``), so the frame is a single block and
+    the reliability functions read it without a copy.
+    """
     scales = {it.scale for it in items}
     sc = inst.scales.get(next(iter(scales))) if len(scales) == 1 else None
+    ids = [it.id for it in items]
     if sc is not None and sc.ordered and all(isinstance(c, int) for c in sc.codes):
-        return frame[[it.id for it in items]].apply(pd.to_numeric, errors="coerce").astype(float)
-    ids = tuple(it.id for it in items)
-    return pd.DataFrame(score_matrix(frame, inst, ids), columns=list(ids), index=frame.index)
+        out = np.empty((len(frame), len(ids)), order="F")
+        for j, col in enumerate(ids):  # loop over the scale's items, each column vectorised
+            s = frame[col]
+            if not pd.api.types.is_numeric_dtype(s.dtype):
+                s = pd.to_numeric(s, errors="coerce")
+            out[:, j] = s.to_numpy(dtype=float, na_value=np.nan)
+        return pd.DataFrame(out, columns=ids, index=frame.index, copy=False)
+    return pd.DataFrame(score_matrix(frame, inst, tuple(ids)), columns=ids, index=frame.index)
 
 
 def analyse(frame: pd.DataFrame, inst: Instrument, *,
