@@ -344,30 +344,25 @@ def _cell_moments(design: SurveyDesign, Ym: np.ndarray, used: np.ndarray, cells:
     npsu, w = design.n_psu, design.weights
     linear = any(c.kind == "linear" for c in design.calibrations)
     steps, schedule = ([], []) if linear else _calibration_schedule(design)
-    offsets = [npsu * C]
-    for st in steps:
-        offsets.append(offsets[-1] + st.ncell * C)
     nb = 1 + len(steps)
     sw = np.sqrt(w)
-    order = None if C == 1 or bool(np.all(cells[1:] >= cells[:-1])) else np.argsort(
-        cells, kind="stable")
-    sc = cells if order is None else cells[order]
-    bounds = np.searchsorted(sc, np.arange(C + 1))  # cell c holds sorted rows bounds[c]:bounds[c+1]
-
-    def perm(x: np.ndarray) -> np.ndarray:
-        return x if order is None else x[order]
-
+    # each row's place in the stacked indicators: (PSU, cell), then (calibration cell, cell) per
+    # step, numbered among the pairs that occur (1,200 PSUs x 60 units hold 1,200 pairs, not 72,000)
+    keys = [design.psu * C + cells, *(st.codes * C + cells for st in steps)]
     rows_idx = np.empty((n, nb), dtype=np.int64)
     rows_val = np.empty((n, nb))
-    rows_idx[:, 0] = perm(design.psu) * C + sc
-    rows_val[:, 0] = perm(sw)
-    for j, st in enumerate(steps):
-        rows_idx[:, j + 1] = offsets[j] + perm(st.codes) * C + sc
-        rows_val[:, j + 1] = perm(sw * st.r)
-    sws, ws = perm(sw), perm(w)
+    pairs: list[np.ndarray] = []
+    start = 0
+    for j, key in enumerate(keys):
+        codes, uniq = pd.factorize(key)
+        rows_idx[:, j] = start + codes
+        rows_val[:, j] = sw if j == 0 else sw * steps[j - 1].r
+        pairs.append(np.asarray(uniq, dtype=np.int64))
+        start += len(uniq)
+    sort_codes = cells.astype(np.int16) if C < 2**15 else cells  # 16-bit keys: a radix sort
     m = used.shape[0]
-    used32 = used.T.astype(np.float32)
-    T = np.zeros((offsets[-1], 2 * k))
+    used_t = used.T.astype(float)
+    T = np.zeros((start, 2 * k))
     gram = np.zeros((C, 2 * k, 2 * k))
     counts = np.zeros((C, 2 * m))
     buf = np.empty((min(_CHUNK_ROWS, n), 2 * k))
@@ -377,33 +372,43 @@ def _cell_moments(design: SurveyDesign, Ym: np.ndarray, used: np.ndarray, cells:
         for a in range(0, n, _CHUNK_ROWS):  # blocks of rows; each step vectorised
             b = min(n, a + _CHUNK_ROWS)
             nn = b - a
-            yc = Ym[a:b] if order is None else Ym[order[a:b]]
-            obs = ~np.isnan(yc)
+            miss = np.isnan(Ym[a:b])
             y0 = buf[:nn]
-            np.copyto(y0[:, :k], yc)
-            np.copyto(y0[:, :k], 0.0, where=~obs)
-            y0[:, k:] = obs
-            y0 *= sws[a:b, None]
+            np.copyto(y0[:, :k], Ym[a:b])
+            np.copyto(y0[:, :k], 0.0, where=miss)
+            np.subtract(1.0, miss, out=y0[:, k:])
+            anyobs = (y0[:, k:] @ used_t) > 0  # a valid item among those each row of L uses
+            y0 *= sw[a:b, None]
             ind = sparse.csc_matrix((rows_val[a:b].ravel(), rows_idx[a:b].ravel(),
-                                     np.arange(0, nb * nn + 1, nb)), shape=(offsets[-1], nn))
+                                     np.arange(0, nb * nn + 1, nb)), shape=(start, nn))
             T += ind @ y0
-            anyobs = (obs.astype(np.float32) @ used32) > 0
-            both = np.concatenate([anyobs, anyobs * ws[a:b, None]], axis=1)
-            lo_c, hi_c = int(sc[a]), int(sc[b - 1])
-            for c in range(lo_c, hi_c + 1):  # the cells this block touches
-                s, e = max(bounds[c], a) - a, min(bounds[c + 1], b) - a
-                if e <= s:
-                    continue
-                seg = y0[s:e]
+            # second moments and counts by cell: the block's rows grouped by cell
+            if C == 1:
+                ys, an, wb, starts, cs = y0, anyobs, w[a:b], np.zeros(1, dtype=np.int64), cells[a:a + 1]
+            else:
+                perm = np.argsort(sort_codes[a:b], kind="stable")
+                ys, an, wb = y0[perm], anyobs[perm], w[a:b][perm]
+                csort = cells[a:b][perm]
+                starts = np.r_[0, np.flatnonzero(np.diff(csort)) + 1]
+                cs = csort[starts]
+            ends = np.r_[starts[1:], nn]
+            for c, s_, e_ in zip(cs.tolist(), starts.tolist(), ends.tolist(), strict=True):
+                seg = ys[s_:e_]
                 gram[c] += seg.T @ seg
-                counts[c] += both[s:e].sum(axis=0)
-    zraw = T[: npsu * C].reshape(npsu, C, 2 * k)
+            counts[cs, :m] += np.add.reduceat(an.astype(float), starts, axis=0)
+            counts[cs, m:] += np.add.reduceat(an * wb[:, None], starts, axis=0)
+    blocks = []  # the sums of each indicator, back in full (pair) layout
+    for j, size in enumerate([npsu * C, *(st.ncell * C for st in steps)]):
+        full = np.zeros((size, 2 * k))
+        lo = sum(len(p) for p in pairs[:j])
+        full[pairs[j]] = T[lo: lo + len(pairs[j])]
+        blocks.append(full)
+    zraw = blocks[0].reshape(npsu, C, 2 * k)
     raw = zraw.sum(axis=0)
     if linear:
         z = _linear_calibrated_totals(design, Ym, cells, C)
     elif steps:
-        S = [T[offsets[j]: offsets[j + 1]].reshape(st.ncell, C, 2 * k)
-             for j, st in enumerate(steps)]
+        S = [blocks[j + 1].reshape(st.ncell, C, 2 * k) for j, st in enumerate(steps)]
         z = _project_cells(design, zraw, steps, schedule, S)
     else:
         z = zraw
