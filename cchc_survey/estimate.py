@@ -307,7 +307,7 @@ def _cross_cells(doms: Sequence[Domains], n: int) -> tuple[np.ndarray, int, list
     for d in doms:
         key += (d.codes + 1) * stride
         stride *= d.size + 1
-    uniq, cells = np.unique(key, return_inverse=True)
+    cells, uniq = pd.factorize(key)  # hashing, no sort of n keys
     maps, stride = [], 1
     for d in doms:
         maps.append((uniq // stride) % (d.size + 1) - 1)
