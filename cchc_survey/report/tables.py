@@ -12,13 +12,15 @@ come from the public, so every text cell is neutralised:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -229,6 +231,30 @@ def _put(ws: Worksheet, row: int, col: int, value: Any) -> Any:
     return cell
 
 
+class _Looks:
+    """Style records shared by the cells of one look (per worksheet).
+
+    Setting ``cell.border`` (or fill, format, alignment) makes openpyxl hash the style object and
+    look it up in the workbook's lists, for every cell: most of the time of a large sheet. Here
+    the first cell of each look (its style before + what is set) is styled through those public
+    setters, which register fonts, fills, borders and formats in the order they are first met,
+    exactly as before; every later cell of that look gets a copy of the first one's style array
+    (how openpyxl itself copies a cell's style, ``WorksheetCopy``). The file is the same.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[object, ...], object] = {}
+
+    def apply(self, cell: Cell, look: tuple[object, ...], style: Callable[[Cell], None]) -> None:
+        key = (tuple(cell._style) if cell._style is not None else (), *look)
+        known = self._seen.get(key)
+        if known is None:
+            style(cell)
+            self._seen[key] = copy(cell._style)
+        else:
+            cell._style = copy(known)
+
+
 def _write_table(ws: Worksheet, frame: pd.DataFrame, *, title: str, note: str = "",
                  formats: Mapping[str, str | Sequence[str]] | None = None,
                  highlight: Sequence[bool] | None = None,
@@ -248,26 +274,39 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, *, title: str, note: str = 
     values = frame.to_numpy(dtype=object)
     formats = formats or {}
     comments = comments or {}
+    looks = _Looks()
+
+    def body_style(fmt: str | None, lit: bool) -> Callable[[Cell], None]:
+        def style(cell: Cell) -> None:
+            cell.border = _BORDER
+            if fmt is not None:
+                cell.number_format = fmt
+            if lit:
+                cell.fill = _UNVERIFIED_FILL
+        return style
+
     for i in range(values.shape[0]):
         r = start_row + 1 + i
+        lit = highlight is not None and bool(highlight[i])
         for j, c in enumerate(cols):
             cell = _put(ws, r, j + 1, values[i, j])
-            cell.border = _BORDER
             fmt = formats.get(c)
-            if fmt is not None:
-                cell.number_format = fmt if isinstance(fmt, str) else fmt[i]
+            fmt_i = None if fmt is None else fmt if isinstance(fmt, str) else fmt[i]
+            looks.apply(cell, (fmt_i, lit), body_style(fmt_i, lit))
             if c in comments and comments[c][i]:
                 cell.comment = Comment(comments[c][i], "cchc_survey")
-            if highlight is not None and highlight[i]:
-                cell.fill = _UNVERIFIED_FILL
     # widths from the longest text in each column (header included), capped
+
+    def wrap(cell: Cell) -> None:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
     for j, c in enumerate(cols, start=1):
         texts = frame[c].astype(str).str.len() if len(frame) else pd.Series([0])
         width = int(min(60, max(8, len(str(c)) * 0.9, float(texts.max()) + 2)))
         ws.column_dimensions[get_column_letter(j)].width = width
         if width >= 60:
             for r in range(start_row + 1, start_row + 1 + len(frame)):
-                ws.cell(row=r, column=j).alignment = Alignment(wrap_text=True, vertical="top")
+                looks.apply(ws.cell(row=r, column=j), ("wrap",), wrap)
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
     if cols:
         last = get_column_letter(len(cols))
