@@ -42,6 +42,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import InputFileError, Problem
 from .limesurvey.exports.base import RawExport
@@ -230,11 +232,72 @@ def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout
     return ("labels" if n_labels > n_codes else "codes"), None
 
 
+def _arrow_storage(s: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow strings behind a ``string`` column read by Arrow, when it holds no NA."""
+    if not isinstance(s.array, pd.arrays.ArrowStringArray) or s.hasnans:
+        return None
+    data = s.array.__arrow_array__()
+    if not pa.types.is_large_string(data.type):  # pragma: no cover - pandas stores large_string
+        return None
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+def _one_byte_keys(data: pa.ChunkedArray) -> np.ndarray | None:
+    """Each value of at most one byte as a key: 0 for ``""``, byte + 1 otherwise (else None).
+
+    Most answer columns hold one-character codes (``1``..``6``, ``Y``, ``F``/``M``, ``""``);
+    their keys come from the Arrow offsets and bytes in a few numpy passes, no hashing.
+    """
+    keys = []
+    for chunk in data.chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        _, off_buf, val_buf = chunk.buffers()
+        off = np.frombuffer(off_buf, dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
+        length = np.diff(off)
+        if int(length.max()) > 1:
+            return None
+        if val_buf is None or off[-1] == off[0]:
+            keys.append(np.zeros(n, dtype=np.int16))
+            continue
+        raw = np.frombuffer(val_buf, dtype=np.uint8)
+        first = raw[np.minimum(off[:-1], len(raw) - 1)].astype(np.int16) + 1
+        keys.append(np.where(length == 1, first, np.int16(0)))
+    return np.concatenate(keys) if keys else np.zeros(0, dtype=np.int16)
+
+
 def _factorize_small(s: pd.Series) -> tuple[np.ndarray, Any]:
-    """``pd.factorize`` (NA = -1) with the codes in the smallest signed integer type."""
-    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    """``pd.factorize`` (NA = -1) with the codes in the smallest signed integer type.
+
+    The same codes and uniques (in order of first appearance) as ``pd.factorize``; a column
+    read by Arrow without NA is factorized on its Arrow storage: one-byte codes by their byte
+    (:func:`_one_byte_keys`), anything else with Arrow's ``dictionary_encode``.
+    """
+    data = _arrow_storage(s)
+    codes: np.ndarray | None = None
+    if data is not None:
+        keys = _one_byte_keys(data)
+        if keys is not None:
+            present = np.flatnonzero(np.bincount(keys, minlength=257))
+            head = dict.fromkeys(keys[:4096].tolist())  # first appearances, nearly always all
+            rest = sorted((int(np.argmax(keys == k)), int(k)) for k in present if int(k) not in head)
+            order = [*head, *(k for _, k in rest)]
+            lut = np.full(257, -1, dtype=np.int64)
+            lut[order] = np.arange(len(order))
+            codes = lut.astype(np.int16 if len(order) >= 127 else np.int8)[keys]
+            uniq: Any = pd.array(["" if k == 0 else chr(k - 1) for k in order], dtype="string")
+        else:
+            enc = pc.dictionary_encode(data)
+            dictionary = (enc.chunk(enc.num_chunks - 1).dictionary if enc.num_chunks else
+                          pa.array([], type=pa.large_string()))
+            uniq = pd.arrays.ArrowStringArray(dictionary)
+            codes = (np.concatenate([c.indices.to_numpy() for c in enc.chunks]) if enc.num_chunks
+                     else np.zeros(0, dtype=np.int32))
+    if codes is None:
+        codes, uniq = pd.factorize(s, use_na_sentinel=True)
     small = np.int8 if len(uniq) < 127 else np.int16 if len(uniq) < 32767 else np.int32
-    return codes.astype(small), uniq
+    return codes.astype(small, copy=False), uniq
 
 
 def _stripped_counts(s: pd.Series, factor: tuple[np.ndarray, Any] | None = None) -> pd.Series:
@@ -281,6 +344,26 @@ def _drop_zero_decimals(v: pd.Series) -> pd.Series:
     return v.str.replace(_INT_FLOAT, r"\1", regex=True)
 
 
+def _whole_numbers(t: pd.Series) -> pd.Series | None:
+    """``pd.to_numeric(t, errors="coerce")`` (``Int64``) when every value is ASCII digits or NA.
+
+    Arrow casts such a column in one pass; ``None`` for anything else (signs, decimals,
+    blanks, other scripts' digits, numbers past int64), which ``pd.to_numeric`` then reads.
+    """
+    if not isinstance(t.array, pd.arrays.ArrowStringArray):
+        return None
+    data = t.array.__arrow_array__()
+    if not pc.all(pc.ascii_is_decimal(data)).as_py():
+        return None
+    try:
+        ints = pc.cast(data, pa.int64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # pragma: no cover - past int64
+        return None
+    mask = pc.is_null(ints).to_numpy(zero_copy_only=False)
+    vals = pc.fill_null(ints, 0).to_numpy()
+    return pd.Series(pd.arrays.IntegerArray(vals, mask), index=t.index, copy=False)
+
+
 def _decode(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str],
             convert_yn: tuple[str, str] | None = None) -> pd.Series:
     """Raw values -> LimeSurvey codes (text; NA = NULL)."""
@@ -318,6 +401,56 @@ _DATE_FORMATS = {
 }
 
 
+_ISO_SECONDS = "YYYY-MM-DD HH:MM:SS"
+_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]  # positions of the digits in it
+_SEPARATORS = {4: ord("-"), 7: ord("-"), 10: ord(" "), 13: ord(":"), 16: ord(":")}
+
+
+def _parse_iso_seconds(t: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """The values written exactly ``YYYY-MM-DD HH:MM:SS`` (what LimeSurvey writes), by numpy.
+
+    Returns ``(datetime64[ns] values, parsed)`` for a column read by Arrow (else ``None``):
+    ``parsed`` marks the values of exactly that shape that are a valid date and time of a
+    year 1678..2261 (inside pandas' nanosecond range), NaT elsewhere. Those values are the
+    ones ``pd.to_datetime(format="%Y-%m-%d %H:%M:%S")`` parses, to the same instant; every
+    other value (another shape, single digits, 24:00, 30 February) is left to pandas.
+    """
+    if not isinstance(t.array, pd.arrays.ArrowStringArray):
+        return None
+    data = t.array.__arrow_array__()
+    n = len(t)
+    values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    parsed = np.zeros(n, dtype=bool)
+    length = pc.fill_null(pc.binary_length(data), 0).to_numpy()
+    at = np.flatnonzero(length == len(_ISO_SECONDS))
+    if not len(at):
+        return values, parsed
+    cand = pc.take(data, pa.array(at))
+    cand = cand.combine_chunks() if isinstance(cand, pa.ChunkedArray) else cand
+    off = np.frombuffer(cand.buffers()[1], dtype=np.int64)[cand.offset:cand.offset + len(cand) + 1]
+    text = np.frombuffer(cand.buffers()[2], dtype=np.uint8)[off[0]:off[-1]].reshape(
+        len(cand), len(_ISO_SECONDS))
+    ok = np.ones(len(cand), dtype=bool)
+    for i, byte in _SEPARATORS.items():
+        ok &= text[:, i] == byte
+    d = text[:, _DIGITS] - np.uint8(ord("0"))  # a byte below "0" wraps round to above 9
+    ok &= (d <= 9).all(axis=1)
+    d = d.astype(np.int64)
+    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
+    month, day = d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7]
+    hour, minute, sec = d[:, 8] * 10 + d[:, 9], d[:, 10] * 10 + d[:, 11], d[:, 12] * 10 + d[:, 13]
+    first = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    date = first.astype("datetime64[D]") + (day - 1)
+    ok &= ((year >= 1678) & (year <= 2261) & (month >= 1) & (month <= 12) & (day >= 1)
+           & (date < (first + 1).astype("datetime64[D]"))
+           & (hour <= 23) & (minute <= 59) & (sec <= 59))
+    ns = date.astype("datetime64[ns]") + ((hour * 60 + minute) * 60 + sec) * np.timedelta64(
+        1_000_000_000, "ns")
+    values[at[ok]] = ns[ok]
+    parsed[at[ok]] = True
+    return values, parsed
+
+
 def parse_dates(s: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
     """Parse a date column. Returns ``(datetime64 values, mask of unparseable non-empty cells)``.
 
@@ -332,8 +465,14 @@ def parse_dates(s: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
         out = pd.Timestamp("1960-01-01") + pd.to_timedelta(ms, unit="ms")
         out = pd.Series(out, index=s.index).astype("datetime64[ns]")
         return out, ~empty & out.isna()
-    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
     todo = ~empty
+    fixed = _parse_iso_seconds(t)
+    if fixed is None:
+        out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    else:
+        values, parsed = fixed
+        out = pd.Series(values, index=s.index, copy=False)
+        todo = todo & ~parsed
     for fmt in _DATE_FORMATS["iso"] + _DATE_FORMATS["dmy"]:
         if not todo.any():
             break
@@ -422,7 +561,9 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
 
     # --- rows: response id ----------------------------------------------------------------
     rid_text = meta["id"].str.strip()
-    rid = pd.to_numeric(_drop_zero_decimals(rid_text), errors="coerce")
+    rid = _whole_numbers(rid_text)
+    if rid is None:
+        rid = pd.to_numeric(_drop_zero_decimals(rid_text), errors="coerce")
     bad_id = rid.isna() | (rid != rid.round())
     rejected: list[dict[str, Any]] = [
         {"row": r["line"], "response_id": pd.NA, "reason": r["reason"]} for r in raw.rejected]
@@ -469,8 +610,10 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
             out[fname] = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]")
     if "lastpage" in meta:
         lp_text = sub(meta["lastpage"]).str.strip()
-        lp = pd.to_numeric(_drop_zero_decimals(lp_text).mask(lp_text == ""),
-                           errors="coerce")
+        lp = _whole_numbers(lp_text.mask(lp_text == ""))
+        if lp is None:
+            lp = pd.to_numeric(_drop_zero_decimals(lp_text).mask(lp_text == ""),
+                               errors="coerce")
         badlp = lp.isna() & lp_text.notna() & (lp_text != "")
         if badlp.any():
             fail.add_many("lastpage", "integer", lp_text[badlp], rows[badlp], "error",
@@ -515,8 +658,11 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         out[spec.item_id] = typed
         if rs is not None:
             reasons.append(rs)
-    frame = pd.DataFrame(out)
-    frame = frame[list(META_COLUMNS) + item_ids]
+    order = list(META_COLUMNS) + item_ids
+    if list(out) == order:  # built in the frame's order: one frame, no copy of the columns
+        frame = pd.DataFrame(out, copy=False)
+    else:  # pragma: no cover - a layout repeating an item id
+        frame = pd.DataFrame(out)[order]
     reason_df = (pd.concat(reasons, ignore_index=True) if reasons else
                  pd.DataFrame(columns=REASON_COLUMNS))
     reason_df = reason_df.astype({"response_id": "Int64", "item": "string", "code": "string",
@@ -573,7 +719,7 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
     sub_fail = _Collector()
     typed_u, rs_u = _type_column(_decode(u, spec, coding, langs, convert_yn), spec, k, k,
                                  sub_fail, date_style)
-    typed = typed_u.take(codes).reset_index(drop=True)
+    typed = _expand(typed_u, codes)
     if sub_fail.rows:
         order: dict[str, int] = {}
         expanded: list[tuple[int, int, dict[str, Any]]] = []
@@ -596,6 +742,27 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
                            "code": rs_u["code"].to_numpy()[at],
                            "reason": rs_u["reason"].to_numpy()[at]})
     return typed, rs
+
+
+def _expand(typed_u: pd.Series, codes: np.ndarray) -> pd.Series:
+    """``typed_u.take(codes)`` with a fresh RangeIndex, by numpy for numpy-backed dtypes.
+
+    A masked column (``Int64``, ``Float64``, ``boolean``) is rebuilt from its values and mask
+    taken by numpy (pandas' ``take`` on masked arrays checks and copies far more); Arrow
+    strings are taken by Arrow.
+    """
+    arr = typed_u.array
+    mask = arr.isna()
+    if typed_u.dtype == "boolean":
+        vals = arr.to_numpy(dtype=bool, na_value=False)
+        return pd.Series(pd.arrays.BooleanArray(vals[codes], mask[codes]), copy=False)
+    if typed_u.dtype == "Int64":
+        ints = arr.to_numpy(dtype="int64", na_value=0)
+        return pd.Series(pd.arrays.IntegerArray(ints[codes], mask[codes]), copy=False)
+    if typed_u.dtype == "Float64":
+        floats = arr.to_numpy(dtype="float64", na_value=0.0)
+        return pd.Series(pd.arrays.FloatingArray(floats[codes], mask[codes]), copy=False)
+    return typed_u.take(codes).reset_index(drop=True)
 
 
 def _empty(spec: ColumnSpec, n: int) -> pd.Series:

@@ -1,0 +1,277 @@
+"""The import stage's speed paths give exactly what the general paths give (issue 8).
+
+* CSV: blank lines of every kind, CR-only line ends and a record of empty fields send the file
+  to the Python ``csv`` path; line breaks (also blank ones) inside quoted values stay on the
+  Arrow path and are numbered as the ``csv`` module numbers them;
+* tidy: factorizing on the Arrow storage equals ``pd.factorize``; the numpy parse of
+  ``YYYY-MM-DD HH:MM:SS`` equals pandas' on every edge case; the Arrow cast of whole numbers
+  equals ``pd.to_numeric``; expanding typed distinct values by numpy equals ``Series.take``;
+  and the whole tidy result (frame, failures, reasons, rejected rows) is the same with every
+  speed path switched off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from cchc_survey import tidy
+from cchc_survey.generate import DemoDesign, generate, write_limesurvey_csv
+from cchc_survey.instrument import load_instrument
+from cchc_survey.limesurvey.exports import csv as csvmod
+from cchc_survey.limesurvey.exports import read_raw
+from cchc_survey.limesurvey.exports.base import decode_text, frame_from_rows
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPORTS = Path(__file__).parent / "fixtures" / "limesurvey" / "exports"
+KEY = b"test-only-key-tidy-fast"
+
+
+@pytest.fixture(scope="module")
+def sipas():
+    return load_instrument(ROOT / "questionnaires" / "sipas_one_stop.yaml")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory, sipas) -> Path:
+    demo = generate(sipas, DemoDesign(n=3000, seed=11))
+    return write_limesurvey_csv(demo.export, tmp_path_factory.mktemp("gen") / "r.csv")
+
+
+def _python_path(blob: bytes) -> tuple[list[str], pd.DataFrame, list[int], list]:
+    text, _ = decode_text(blob, "x.csv", None)
+    headers, records, lines, rejected, _ = csvmod.parse_delimited(text, "x.csv")
+    return headers[0], frame_from_rows(records, len(headers[0])), lines.tolist(), rejected
+
+
+def _arrow_string(values: list[str | None], chunk: int) -> pd.Series:
+    """A ``string`` column stored as Arrow chunks of ``chunk`` values (as the CSV reader gives)."""
+    parts = [pa.array(values[i:i + chunk], type=pa.large_string())
+             for i in range(0, len(values), chunk)]
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(parts, type=pa.large_string())))
+
+
+# --------------------------------------------------------------------------------------------
+# CSV reader
+# --------------------------------------------------------------------------------------------
+def test_blank_lines_and_cr_line_ends_take_the_python_path(generated: Path) -> None:
+    blob = generated.read_bytes()
+    head, rest = blob.split(b"\r\n", 1)
+    recs = rest.rstrip(b"\r\n").split(b"\r\n")
+    ncol = head.count(b";") + 1
+    empty_record = b";".join([b'""'] * ncol)
+    variants = {
+        "crlf blank": head + b"\r\n" + b"\r\n".join([*recs[:3], b"", *recs[3:]]),
+        "lf blank": head + b"\r\n" + b"\r\n".join(recs[:3]) + b"\n\n" + b"\r\n".join(recs[3:]),
+        "lf then cr": head + b"\r\n" + b"\r\n".join(recs[:3]) + b"\n\r" + b"\r\n".join(recs[3:]),
+        "cr cr": head + b"\r\n" + b"\r\n".join(recs[:3]) + b"\r\r" + b"\r\n".join(recs[3:]),
+        "blank first": head + b"\r\n\r\n" + b"\r\n".join(recs),
+        "cr only": head + b"\r" + b"\r".join(recs) + b"\r\r",
+        "empty record": head + b"\r\n" + b"\r\n".join([*recs[:2], empty_record, *recs[2:]]),
+    }
+    for name, bad in variants.items():
+        assert csvmod._fast_utf8(bad, None, None) is None, name
+        raw = csvmod.read_csv_export("x.csv", raw=bad)
+        header, data, lines, rejected = _python_path(bad)
+        assert raw.columns == [c.strip() for c in header], name
+        assert raw.lines.tolist() == lines, name
+        assert raw.rejected == rejected, name
+        pd.testing.assert_frame_equal(raw.data, data)
+    # the blank line is numbered: the record after it starts two lines further on
+    raw = csvmod.read_csv_export("x.csv", raw=variants["crlf blank"])
+    plain = csvmod.read_csv_export("x.csv", raw=blob)
+    assert len(raw.data) == len(plain.data) == len(recs) - 0
+    assert raw.lines[3] == plain.lines[3] + 1
+
+
+def test_blank_lines_inside_values_stay_on_the_arrow_path(generated: Path) -> None:
+    blob = generated.read_bytes()
+    head, rest = blob.split(b"\r\n", 1)
+    rec1, rest2 = rest.split(b"\r\n", 1)
+    rec1 = rec1.replace(b'"";', b'"para 1\r\n\r\npara 2\n\nend\r\r";', 1)
+    doc = head + b"\r\n" + rec1 + b"\r\n" + rest2
+    fast = csvmod._fast_utf8(doc, None, None)
+    assert fast is not None
+    header, data, lines = fast
+    h2, d2, l2, rejected = _python_path(doc)
+    assert rejected == []
+    assert header == h2 and lines.tolist() == l2
+    assert lines[:3].tolist() == [2, 9, 10]  # six line breaks: the first record spans 7 lines
+    for i in range(d2.shape[1]):
+        assert data[i].astype(object).tolist() == d2[i].tolist()
+    assert "para 1\r\n\r\npara 2\n\nend\r\r" in data.astype(object).iloc[0].tolist()
+
+
+def test_quote_count_and_sha256_as_before(generated: Path) -> None:
+    blob = generated.read_bytes()
+    assert csvmod._count_byte(blob, 0, ord('"')) == blob.count(b'"')
+    assert csvmod._count_byte(blob, 3, ord('"'), step=1000) == blob.count(b'"', 3)
+    assert csvmod._count_byte(blob, 0, 10, step=7) == blob.count(b"\n")
+    raw = csvmod.read_csv_export(generated)
+    assert raw.sha256 == hashlib.sha256(blob).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# tidy helpers
+# --------------------------------------------------------------------------------------------
+def _assert_factorize_same(s: pd.Series) -> None:
+    codes, uniq = tidy._factorize_small(s)
+    want_codes, want_uniq = pd.factorize(s, use_na_sentinel=True)
+    assert codes.tolist() == want_codes.tolist()
+    assert list(uniq) == list(want_uniq)
+    assert str(pd.Series(uniq).dtype) == str(pd.Series(want_uniq).dtype) == "string"
+
+
+def test_factorize_on_arrow_storage_equals_pandas(generated: Path) -> None:
+    raw = read_raw(generated)
+    assert raw.data[0].dtype == "string"  # the Arrow reader's columns
+    for c in raw.data:
+        _assert_factorize_same(raw.data[c])
+    rng = np.random.default_rng(3)
+    one_byte = ["", "1", "2", "Y", "-", " ", "é"[:1]]
+    values = [one_byte[i] for i in rng.integers(0, 3, 9000)] + ["Y", "", "7", "1"] * 10
+    _assert_factorize_same(_arrow_string(values, 1000))  # "Y" and "7" appear after row 4096
+    _assert_factorize_same(_arrow_string([str(v) for v in rng.integers(0, 300, 5000)], 700))
+    _assert_factorize_same(_arrow_string(["U01", "", "U02", "U01", "Tổ 5"] * 900, 333))
+    _assert_factorize_same(_arrow_string(["a", None, "b", "a"], 2))  # NA: pandas' own path
+    _assert_factorize_same(pd.Series(["a", None, "", "a"], dtype="string"))
+    _assert_factorize_same(_arrow_string([], 10))
+    codes, uniq = tidy._factorize_small(_arrow_string([str(v) for v in range(400)] * 3, 250))
+    assert codes.dtype == np.int16 and len(uniq) == 400 and codes[-1] == 399
+
+
+DATES = [
+    "2026-01-05 07:20:25", "2024-02-29 23:59:59", "2023-02-29 00:00:00", "2026-02-30 10:00:00",
+    "2026-13-01 00:00:00", "2026-00-10 00:00:00", "2026-01-00 00:00:00", "2026-01-05 24:00:00",
+    "2026-01-05 23:60:00", "2026-01-05 23:00:60", "2026-1-5 07:20:25", "2026-01-05 7:20:25",
+    " 2026-01-05 07:20:25 ", "2026-01-05T07:20:25", "2026/01/05 07:20:25", "2026-01-05 07:20",
+    "2026-01-05", "05-01-2026 07:20:25", "05/01/2026 07:20:25", "05/01/2026 07:20",
+    "05-01-2026", "1677-09-22 00:00:00", "1678-01-01 00:00:00", "2261-12-31 23:59:59",
+    "2262-04-11 00:00:00", "2026-01-05 07:20:2x",
+    "20260105 07:20:25 ", "2026-01-05 07:20:25.5", "", "   ", "not a date", "２０26-01-05 07:20:25",
+    "2000-02-29 12:00:00", "1900-02-29 12:00:00", "2026-12-31 23:59:59", "1970-01-01 00:00:00",
+]
+
+
+def test_iso_dates_by_numpy_equal_pandas(monkeypatch) -> None:
+    values = DATES * 40 + [None, "2026-01-05 07:20:25"]
+    for s in (_arrow_string(values, 97), pd.Series(values, dtype="string"),
+              pd.Series(values, dtype=object)):
+        for style in ("iso", "dmy"):
+            fast_vals, fast_bad = tidy.parse_dates(s, style)
+            with monkeypatch.context() as m:
+                m.setattr(tidy, "_parse_iso_seconds", lambda t: None)
+                want_vals, want_bad = tidy.parse_dates(s, style)
+            pd.testing.assert_series_equal(fast_vals, want_vals)
+            pd.testing.assert_series_equal(fast_bad, want_bad)
+    vals, bad = tidy.parse_dates(_arrow_string(DATES, 10), "iso")
+    got = dict(zip(DATES, vals.tolist(), strict=True))
+    assert got["2024-02-29 23:59:59"] == pd.Timestamp("2024-02-29 23:59:59")
+    assert got["2261-12-31 23:59:59"] == pd.Timestamp("2261-12-31 23:59:59")
+    assert got["05/01/2026 07:20"] == pd.Timestamp("2026-01-05 07:20")
+    # inside pandas' nanosecond range but outside the years the numpy parse takes: pandas reads
+    assert got["1677-09-22 00:00:00"] == pd.Timestamp("1677-09-22")
+    assert got["2262-04-11 00:00:00"] == pd.Timestamp("2262-04-11")
+    assert pd.isna(got["2026-02-30 10:00:00"])
+    unparsed = {d for d, b in zip(DATES, bad.tolist(), strict=True) if b}
+    assert {"2026-02-30 10:00:00", "2026-01-05 24:00:00", "not a date"} <= unparsed
+    assert "" not in unparsed and "   " not in unparsed
+    parsed = tidy._parse_iso_seconds(_arrow_string(DATES, 10).str.strip())
+    assert parsed is not None
+    assert {d for d, ok in zip(DATES, parsed[1].tolist(), strict=True) if ok} == {
+        "2026-01-05 07:20:25", "2024-02-29 23:59:59", " 2026-01-05 07:20:25 ",
+        "1678-01-01 00:00:00", "2261-12-31 23:59:59", "2000-02-29 12:00:00",
+        "2026-12-31 23:59:59", "1970-01-01 00:00:00"}
+
+
+def test_whole_numbers_by_arrow_equal_to_numeric() -> None:
+    s = _arrow_string(["1", "007", "42", None, "9223372036854775807", "0"], 4)
+    got = tidy._whole_numbers(s)
+    assert got is not None and str(got.dtype) == "Int64"
+    pd.testing.assert_series_equal(got, pd.to_numeric(s, errors="coerce"))
+    for other in ("0x1F", "+5", "-3", "1.0", "", " 1", "1e3", "٣", "99999999999999999999"):
+        assert tidy._whole_numbers(_arrow_string(["1", other], 1)) is None, other
+    assert tidy._whole_numbers(pd.Series(["1", "2"], dtype=object)) is None
+
+
+def test_expand_equals_take() -> None:
+    codes = np.array([2, 0, 1, 1, 3, 0, 2], dtype=np.int8)
+    for typed in (pd.Series([1, None, 3, 5], dtype="Int64"),
+                  pd.Series([True, False, None, True], dtype="boolean"),
+                  pd.Series([1.5, None, 2.0, -0.25], dtype="Float64"),
+                  pd.Series(["a", None, "c", ""], dtype="string"),
+                  pd.Series(pd.to_datetime(["2026-01-01", None, "2026-01-03", "2026-01-04"]))):
+        want = typed.take(codes).reset_index(drop=True)
+        got = tidy._expand(typed, codes)
+        pd.testing.assert_series_equal(got, want)
+        assert got.dtype == typed.dtype
+
+
+# --------------------------------------------------------------------------------------------
+# the whole tidy result
+# --------------------------------------------------------------------------------------------
+def _general_paths(m: pytest.MonkeyPatch) -> None:
+    m.setattr(tidy, "_parse_iso_seconds", lambda t: None)
+    m.setattr(tidy, "_whole_numbers", lambda t: None)
+    m.setattr(tidy, "_arrow_storage", lambda s: None)
+    m.setattr(tidy, "_expand", lambda typed_u, codes: typed_u.take(codes).reset_index(drop=True))
+
+
+def test_tidy_result_equals_general_paths(generated: Path, sipas, monkeypatch) -> None:
+    raw = read_raw(generated)
+    cols = raw.columns
+    data = raw.data.copy()
+    edits = {"TC[C1]": {3: "9", 50: " 4 ", 51: "x"}, "submitdate": {7: "31/02/2026 10:00",
+             8: "2026-01-05 7:20:25", 9: "05/01/2026 07:20"}, "id": {12: "11"},
+             "lastpage": {20: "3.0"}, "GIOITINH": {30: "X"}}
+    for name, cells in edits.items():
+        c = cols.index(name)
+        data[c] = data[c].astype(object)
+        for row, v in cells.items():
+            data.loc[row, c] = v
+        data[c] = data[c].astype("string")
+    raw.data = data
+    layout = tidy.resolve_layout(sipas)
+    with pytest.warns(tidy.ExportValidationWarning):
+        fast = tidy.tidy_raw(raw, layout, on_error="warn", secret_key=KEY)
+    with monkeypatch.context() as m:
+        _general_paths(m)
+        with pytest.warns(tidy.ExportValidationWarning):
+            slow = tidy.tidy_raw(raw, layout, on_error="warn", secret_key=KEY)
+    for a, b in ((fast.frame, slow.frame), (fast.reasons, slow.reasons),
+                 (fast.failures, slow.failures), (fast.rejected, slow.rejected)):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert fast.lineage == slow.lineage and fast.n_in == slow.n_in == 3000
+    assert fast.rejected["reason"].tolist() == ["response id 11 repeats the one on row 12"]
+    f = fast.failures
+    assert sorted(f.loc[f["check"] == "code_in_scale", "value"].tolist()) == ["9", "X", "x"]
+    assert f.loc[f["check"] == "date_format", "value"].tolist() == ["31/02/2026 10:00"]
+    assert fast.frame.loc[8, "submitdate"] == pd.Timestamp("2026-01-05 07:20:25")
+    assert fast.frame.loc[9, "submitdate"] == pd.Timestamp("2026-01-05 07:20")
+    assert fast.frame.loc[19, "lastpage"] == 3  # raw row 20; row 12 was set aside
+    assert list(fast.frame.columns) == [*tidy.META_COLUMNS, *layout.item_ids]
+
+
+CSV_FIXTURES = sorted(p for p in EXPORTS.rglob("*.csv") if p.stat().st_size > 10)
+
+
+@pytest.mark.parametrize("path", CSV_FIXTURES, ids=lambda p: p.name)
+def test_read_export_of_fixtures_equals_general_paths(path: Path, monkeypatch) -> None:
+    lss = EXPORTS.parent / "survey.lss"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tidy.ExportValidationWarning)
+        fast = tidy.read_export(path, lss=lss, on_error="warn", secret_key=KEY)
+        with monkeypatch.context() as m:
+            _general_paths(m)
+            slow = tidy.read_export(path, lss=lss, on_error="warn", secret_key=KEY)
+    for a, b in ((fast.frame, slow.frame), (fast.reasons, slow.reasons),
+                 (fast.failures, slow.failures), (fast.rejected, slow.rejected)):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert fast.lineage == slow.lineage
+    assert fast.n_in == fast.n_out + len(fast.rejected) > 0
