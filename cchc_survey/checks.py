@@ -76,21 +76,30 @@ class CleanResult:
     n_excluded: int
 
 
-_Piece = tuple[str, np.ndarray, str, "np.ndarray | str"]
+_Piece = tuple[str, np.ndarray, str, "pd.Series | str"]
 """One rule's flags before the table is built: rule, rows (positions), column, value text(s)."""
+
+
+def _repeat_text(labels: list[str], sizes: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    """``labels[k]`` repeated ``sizes[k]`` times, typed as pandas types a column of these texts.
+
+    The few labels are typed once, then expanded by position (no text made per row).
+    """
+    small = pd.Series(np.array(labels, dtype=object)).array
+    return small.take(np.repeat(np.arange(len(labels)), sizes))
 
 
 def _flag_table(pieces: list[_Piece], ids: pd.Series) -> pd.DataFrame:
     """The flags table, built once from every rule's pieces (columns of :data:`FLAG_COLUMNS`).
 
-    Each piece's ``response_id`` and ``value`` become a column of their own first, so the
-    column types come out as when each rule's rows were a table of their own and the tables were
+    Each piece's ``response_id`` and ``value`` are a column of their own first, so the column
+    types come out as when each rule's rows were a table of their own and the tables were
     stacked (e.g. ``value`` stays text with a missing last page among the texts).
     """
     if not pieces:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in FLAG_COLUMNS})
     sizes = np.array([rows.size for _, rows, _, _ in pieces])
-    rules = np.array([rule for rule, _, _, _ in pieces], dtype=object)
+    rules = [rule for rule, _, _, _ in pieces]
     rows = np.concatenate([r for _, r, _, _ in pieces])
     ids_np = ids.to_numpy()
     if ids.hasnans or ids_np.dtype == object:
@@ -99,32 +108,40 @@ def _flag_table(pieces: list[_Piece], ids: pd.Series) -> pd.DataFrame:
             [pd.Series(ids.iloc[r].to_numpy()) for _, r, _, _ in pieces], ignore_index=True)
     else:
         resp_values = ids_np[rows]
-    values = pd.concat([pd.Series(v if isinstance(v, np.ndarray) else np.full(r.size, v, dtype=object))
+    values = pd.concat([v if isinstance(v, pd.Series) else pd.Series([v] * r.size)
                         for _, r, _, v in pieces], ignore_index=True)
     return pd.DataFrame({
-        "rule": np.repeat(rules, sizes),
+        "rule": _repeat_text(rules, sizes),
         "row": rows,
         "response_id": resp_values,
-        "column": np.repeat(np.array([c for _, _, c, _ in pieces], dtype=object), sizes),
+        "column": _repeat_text([c for _, _, c, _ in pieces], sizes),
         "value": values,
-        "severity": np.repeat(np.array([SEVERITY[r] for r in rules], dtype=object), sizes),
+        "severity": _repeat_text([SEVERITY[r] for r in rules], sizes),
     })
 
 
-def _text(values: pd.Series) -> np.ndarray:
-    """``values.astype(str)`` as an object array (the text of each value, missing stays missing)."""
-    return np.asarray(values.astype(str).to_numpy(), dtype=object)
+def _text(values: pd.Series) -> pd.Series:
+    """``values.astype(str)`` as one rule's ``value`` column (missing stays missing).
+
+    Typed as pandas types these texts in a table of their own (text; a column with nothing but
+    missing values is a column of objects).
+    """
+    text = values.astype(str)
+    if text.dtype == object or not text.notna().any():
+        return pd.Series(text.to_numpy())
+    return text.reset_index(drop=True)
 
 
-def _text_by_value(values: np.ndarray, convert: Callable[[pd.Series], pd.Series]) -> np.ndarray:
-    """``convert(pd.Series(values))`` made text, computed once per distinct value (bit pattern).
+def _text_by_value(values: np.ndarray, convert: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``_text(convert(pd.Series(values)))`` (int64 or float64 values), text once per distinct value.
 
     Distinct values are found on the bytes of each number, so ``-0.0`` and ``0.0`` keep their
     own texts.
     """
     key = values.view(np.int64) if values.dtype == np.float64 else values
-    _, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    return _text(convert(pd.Series(values[first])))[inv.ravel()]
+    codes, uniq = pd.factorize(key)
+    distinct = np.asarray(uniq).view(values.dtype)
+    return pd.Series(_text(convert(pd.Series(distinct))).array.take(codes))
 
 
 def _answer_items(inst: Instrument, frame: pd.DataFrame) -> list[Item]:
@@ -145,6 +162,7 @@ class _Shown:
         self._reached: dict[int, np.ndarray] = {}
         self._cond: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
         self._lastpage: np.ndarray | None = None
+        self._shown: dict[tuple[object, ...], np.ndarray] = {}
 
     def filter_ok(self, item: Item) -> np.ndarray:
         """True where every filter condition of ``item`` holds (the question was shown)."""
@@ -162,6 +180,13 @@ class _Shown:
             ok &= self._cond[key]
         return ok
 
+    def shown(self, item: Item) -> tuple[tuple[object, ...], np.ndarray]:
+        """(key, mask): the item's page reached and its filters true; one mask per distinct key."""
+        key = (item.group, *((f.question, *map(str, f.in_)) for f in item.filter))
+        if key not in self._shown:
+            self._shown[key] = self.reached(item) & self.filter_ok(item)
+        return key, self._shown[key]
+
     def reached(self, item: Item) -> np.ndarray:
         """True where the respondent reached the item's page (group-by-group surveys)."""
         page = 1 + self.pages.index(item.group)
@@ -176,28 +201,31 @@ class _Shown:
         return self._reached[page]
 
 
-def _row_max_min(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: the largest and smallest number among ``cols`` and how many are answered.
+def _row_straight(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: the largest answer among ``cols``, whether every answer equals it, how many.
 
     Text is read as numbers (``pd.to_numeric(errors="coerce")``); missing answers are skipped.
-    Integer columns stay integers (exact); a float column makes the comparison float, as pandas
-    does for a mixed frame.
+    Integer columns stay integers (exact: each answer is compared with the row's largest);
+    a float column makes the comparison float (largest == smallest), as pandas does for a
+    mixed frame.
     """
     nums = [frame[c] if pd.api.types.is_numeric_dtype(frame[c].dtype)
             else pd.to_numeric(frame[c], errors="coerce") for c in cols]
     n = len(frame)
     answered = np.zeros(n, dtype=np.int64)
     if all(x.dtype.kind == "i" for x in nums):
-        info = np.iinfo(np.int64)
-        mx = np.full(n, info.min, dtype=np.int64)
-        mn = np.full(n, info.max, dtype=np.int64)
+        low = np.iinfo(np.int64).min
+        vals, oks = [], []
+        mx = np.full(n, low, dtype=np.int64)
         for x in nums:
-            ok = ~x.isna().to_numpy()
-            v = x.to_numpy(dtype=np.int64, na_value=0)
-            np.maximum(mx, v, out=mx, where=ok)
-            np.minimum(mn, v, out=mn, where=ok)
-            answered += ok
-        return mx, mn, answered
+            oks.append(~x.isna().to_numpy())
+            vals.append(x.to_numpy(dtype=np.int64, na_value=low))
+            np.maximum(mx, vals[-1], out=mx)
+            answered += oks[-1]
+        differs = np.zeros(n, dtype=bool)
+        for v, ok in zip(vals, oks, strict=True):
+            differs |= (v != mx) & ok
+        return mx, ~differs & (answered > 0), answered
     fmx = np.full(n, np.nan)
     fmn = np.full(n, np.nan)
     for x in nums:
@@ -205,7 +233,7 @@ def _row_max_min(frame: pd.DataFrame, cols: list[str]) -> tuple[np.ndarray, np.n
         np.fmax(fmx, v, out=fmx)
         np.fmin(fmn, v, out=fmn)
         answered += ~np.isnan(v)
-    return fmx, fmn, answered
+    return fmx, fmx == fmn, answered
 
 
 def run_checks(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
@@ -281,9 +309,8 @@ def run_checks(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     for qcode, cols in arrays.items():
         if len(cols) < cfg.straightline_min_items:
             continue
-        mx, mn, answered = _row_max_min(frame, cols)
-        # a row with nothing answered has max < min (integers) or NaN (floats): never equal
-        rows = np.flatnonzero((mx == mn) & (answered >= cfg.straightline_min_items))
+        mx, same, answered = _row_straight(frame, cols)
+        rows = np.flatnonzero(same & (answered >= cfg.straightline_min_items))
         if rows.size:
             out.append(("straightlining", rows, qcode,
                         _text_by_value(mx[rows], lambda s: s.astype("Int64"))))
@@ -314,12 +341,21 @@ def run_checks(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
     shown_by = _Shown(inst, frame)
     subst = [it for it in items if it.role == "item" and not it.hidden and it.type not in {"M", "S", "T"}]
     if subst:
+        # items shown under the same page and filters are counted together: per group, the
+        # number of its items and, per row, how many of them are empty
+        groups: dict[tuple[object, ...], tuple[np.ndarray, list[int], np.ndarray]] = {}
+        for it in subst:
+            key, shown = shown_by.shown(it)
+            if key not in groups:
+                groups[key] = (shown, [0], np.zeros(len(frame), dtype=np.int32))
+            _, n_items, empty = groups[key]
+            n_items[0] += 1
+            empty += frame[it.id].isna().to_numpy()
         n_shown = np.zeros(len(frame), dtype=np.int64)
         n_empty = np.zeros(len(frame), dtype=np.int64)
-        for it in subst:
-            shown = shown_by.reached(it) & shown_by.filter_ok(it)
-            n_shown += shown
-            n_empty += frame[it.id].isna().to_numpy() & shown
+        for shown, n_items, empty in groups.values():
+            n_shown += shown * np.int64(n_items[0])
+            n_empty += np.where(shown, empty, 0)
         share = np.divide(n_empty, n_shown, out=np.zeros(len(frame)), where=n_shown > 0)
         rows = np.flatnonzero(share > cfg.item_nonresponse_max)
         if rows.size:
