@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ..text import fold
 from .charts import gap_chart, index_charts
-from .docx import write_docx
 from .html import PLOTLY_CONFIG, write_html
 from .inputs import ReportInputs
 from .labels import Lang
@@ -29,6 +28,8 @@ def write_all(inputs: ReportInputs, out_dir: str | Path, *, lang: Lang = "vi",
     Example:
         >>> paths = write_all(inputs, "data/processed/report")  # doctest: +SKIP
     """
+    from .docx import write_docx  # here: python-docx is imported only when a report needs it
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {

@@ -1,0 +1,32 @@
+"""Heavy libraries a module does not need at import time stay unimported (start-up cost)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def modules_after(statement: str, names: list[str]) -> dict[str, bool]:
+    code = (f"import sys\n{statement}\n"
+            f"print(','.join(str(n in sys.modules) for n in {names!r}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    return dict(zip(names, (v == "True" for v in out.split(",")), strict=True))
+
+
+def test_reliability_needs_neither_scipy_stats_nor_optimize() -> None:
+    got = modules_after("import cchc_survey.reliability",
+                        ["scipy.special", "scipy.stats", "scipy.optimize"])
+    assert got == {"scipy.special": True, "scipy.stats": False, "scipy.optimize": False}
+
+
+@pytest.mark.parametrize("statement", ["import cchc_survey.report",
+                                       "from cchc_survey.report import write_all",
+                                       "import cchc_survey.pipeline"])
+def test_report_imports_python_docx_only_for_the_word_report(statement: str) -> None:
+    assert modules_after(statement, ["docx", "openpyxl"]) == {"docx": False, "openpyxl": True}
+    used = modules_after(statement + "\nfrom cchc_survey.report import write_docx",
+                         ["docx", "cchc_survey.report.docx"])
+    assert used == {"docx": True, "cchc_survey.report.docx": True}
