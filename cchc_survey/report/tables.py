@@ -242,17 +242,33 @@ class _Looks:
     (how openpyxl itself copies a cell's style, ``WorksheetCopy``). The file is the same.
     """
 
-    def __init__(self) -> None:
-        self._seen: dict[tuple[object, ...], object] = {}
+    def __init__(self, style: Callable[[Cell, tuple[Any, ...]], None]) -> None:
+        self._style = style
+        self._seen: dict[tuple[Any, ...], Any] = {}
 
-    def apply(self, cell: Cell, look: tuple[object, ...], style: Callable[[Cell], None]) -> None:
-        key = (tuple(cell._style) if cell._style is not None else (), *look)
+    def apply(self, cell: Cell, look: tuple[Any, ...]) -> None:
+        before = cell._style
+        key = (tuple(before) if before is not None else (), look)
         known = self._seen.get(key)
         if known is None:
-            style(cell)
+            self._style(cell, look)
             self._seen[key] = copy(cell._style)
         else:
             cell._style = copy(known)
+
+
+def _body_style(cell: Cell, look: tuple[Any, ...]) -> None:
+    """A table cell: thin border, the column's number format, the unverified fill."""
+    fmt, lit = look
+    cell.border = _BORDER
+    if fmt is not None:
+        cell.number_format = fmt
+    if lit:
+        cell.fill = _UNVERIFIED_FILL
+
+
+def _wrap_style(cell: Cell, look: tuple[Any, ...]) -> None:
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def _write_table(ws: Worksheet, frame: pd.DataFrame, *, title: str, note: str = "",
@@ -274,39 +290,28 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, *, title: str, note: str = 
     values = frame.to_numpy(dtype=object)
     formats = formats or {}
     comments = comments or {}
-    looks = _Looks()
-
-    def body_style(fmt: str | None, lit: bool) -> Callable[[Cell], None]:
-        def style(cell: Cell) -> None:
-            cell.border = _BORDER
-            if fmt is not None:
-                cell.number_format = fmt
-            if lit:
-                cell.fill = _UNVERIFIED_FILL
-        return style
-
-    for i in range(values.shape[0]):
+    col_fmt = [formats.get(c) for c in cols]
+    col_note = [comments.get(c) for c in cols]
+    looks = _Looks(_body_style)
+    for i in range(values.shape[0]):  # row by row: styles are registered in reading order
         r = start_row + 1 + i
         lit = highlight is not None and bool(highlight[i])
-        for j, c in enumerate(cols):
+        for j in range(len(cols)):
             cell = _put(ws, r, j + 1, values[i, j])
-            fmt = formats.get(c)
-            fmt_i = None if fmt is None else fmt if isinstance(fmt, str) else fmt[i]
-            looks.apply(cell, (fmt_i, lit), body_style(fmt_i, lit))
-            if c in comments and comments[c][i]:
-                cell.comment = Comment(comments[c][i], "cchc_survey")
+            fmt = col_fmt[j]
+            looks.apply(cell, (fmt if fmt is None or isinstance(fmt, str) else fmt[i], lit))
+            text = col_note[j]
+            if text is not None and text[i]:
+                cell.comment = Comment(text[i], "cchc_survey")
     # widths from the longest text in each column (header included), capped
-
-    def wrap(cell: Cell) -> None:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-
+    wrapped = _Looks(_wrap_style)
     for j, c in enumerate(cols, start=1):
         texts = frame[c].astype(str).str.len() if len(frame) else pd.Series([0])
         width = int(min(60, max(8, len(str(c)) * 0.9, float(texts.max()) + 2)))
         ws.column_dimensions[get_column_letter(j)].width = width
         if width >= 60:
             for r in range(start_row + 1, start_row + 1 + len(frame)):
-                looks.apply(ws.cell(row=r, column=j), ("wrap",), wrap)
+                wrapped.apply(ws.cell(row=r, column=j), ())
     ws.freeze_panes = ws.cell(row=start_row + 1, column=1)
     if cols:
         last = get_column_letter(len(cols))
