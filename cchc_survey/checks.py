@@ -402,7 +402,9 @@ def clean(frame: pd.DataFrame, inst: Instrument, flags: pd.DataFrame | None = No
     sets = np.zeros(len(uniq_rows), dtype=np.int64)
     np.bitwise_or.at(sets, inv, bit)
     joined = {int(b): [r for i, r in enumerate(names) if b >> i & 1] for b in np.unique(sets)}
-    kept = frame.take(np.flatnonzero(~frame.index.isin(uniq_rows)))
+    keep = np.ones(len(frame), dtype=bool)  # frame.index is 0..n-1: rows outside it are not rows
+    keep[uniq_rows[(uniq_rows >= 0) & (uniq_rows < len(frame))]] = False
+    kept = frame.take(np.flatnonzero(keep))
     exc = pd.DataFrame({"row": uniq_rows,
                         "response_id": frame.loc[uniq_rows, "response_id"].to_numpy(),
                         "rules": pd.Series(sets).map({b: ",".join(rs) for b, rs in joined.items()})

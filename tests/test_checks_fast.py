@@ -384,3 +384,12 @@ def test_filter_on_a_missing_column_is_the_same_error(tidy: pd.DataFrame) -> Non
         run_checks(f, INST)
     with pytest.raises(ChecksError, match="COPHANANH"):
         reference_run_checks(f, INST)
+
+
+def test_given_flags_outside_the_frame_fail_the_same_way(tidy: pd.DataFrame) -> None:
+    fl = run_checks(tidy, INST)
+    bad = pd.concat([fl, fl[fl["rule"] == "incomplete"].head(1).assign(row=len(tidy) + 5)],
+                    ignore_index=True)
+    for fn in (clean, reference_clean):
+        with pytest.raises(KeyError, match=f"{len(tidy) + 5}.* not in index"):
+            fn(tidy, INST, flags=bad)
