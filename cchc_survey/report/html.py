@@ -16,6 +16,7 @@ import html
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
@@ -69,7 +70,27 @@ def _fmt(v: object, digits: int) -> str:
 
 
 def _column_cells(col: pd.Series, digits: int) -> list[str]:
-    return [_esc(_fmt(v, digits)) for v in col.astype(object)]
+    """Every cell of ``col`` as escaped text (:func:`_fmt`, :func:`_esc`).
+
+    A float column is formatted straight from its numbers (digits need no escaping); any other
+    column is formatted once per distinct value (keyed by type too: ``1``, ``1.0`` and ``True``
+    print differently), as labels, groups and methods repeat on every row.
+    """
+    if pd.api.types.is_float_dtype(col.dtype):
+        return [f"{v:.{digits}f}" if v == v else ""
+                for v in col.to_numpy(dtype=float, na_value=np.nan).tolist()]
+    cache: dict[tuple[type, object], str] = {}
+    out: list[str] = []
+    for v in col.astype(object):
+        try:
+            key = (v.__class__, v)
+            cell = cache.get(key)
+            if cell is None:
+                cell = cache[key] = _esc(_fmt(v, digits))
+        except TypeError:  # unhashable value
+            cell = _esc(_fmt(v, digits))
+        out.append(cell)
+    return out
 
 
 def _table(frame: pd.DataFrame, digits: Mapping[str, int] | None = None) -> str:
