@@ -178,6 +178,8 @@ def test_waves_are_calendar_periods(demo_tidy) -> None:
     w = add_wave(frame, inst)["wave"]
     assert set(w.dropna()) == {f"2026-0{m}" for m in range(1, 7)}
     assert w[~frame["complete"]].isna().all()
+    done = frame["complete"].to_numpy()  # each row's own month, not just the right set of labels
+    assert (w[done] == frame.loc[done, "submitdate"].dt.strftime("%Y-%m")).all()
 
 
 def test_unit_by_wave_cells_equal_an_independent_count(demo_tidy) -> None:

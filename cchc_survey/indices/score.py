@@ -49,13 +49,13 @@ def add_wave(frame: pd.DataFrame, inst: Instrument, column: str = "wave") -> pd.
         spec.period, np.zeros_like(month))
     ok = ~np.isnan(year)
     key = np.where(ok, np.nan_to_num(year) * 100 + np.nan_to_num(sub), -1).astype(np.int64)
-    uniq, inv = np.unique(key, return_inverse=True)
+    codes, uniq = pd.factorize(key, sort=True)  # hashing: no sort of n keys
     fmt = {"month": "{y:04d}-{s:02d}", "quarter": "{y}-Q{s}", "half": "{y}-H{s}"}.get(
         spec.period, "{y}")
-    labels = np.array([fmt.format(y=int(k) // 100, s=int(k) % 100) if k >= 0 else None
-                       for k in uniq], dtype=object)
+    labels = pd.array([fmt.format(y=int(k) // 100, s=int(k) % 100) if k >= 0 else None
+                       for k in uniq], dtype="string")
     out = frame.copy(deep=False)
-    out[column] = pd.array(labels[inv.ravel()], dtype="string")
+    out[column] = labels.take(codes)
     return out
 
 
