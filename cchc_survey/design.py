@@ -494,8 +494,8 @@ class SurveyDesign:
         if len(extra) <= 1:
             v = dev.T @ dev
         else:
-            d3 = dev.reshape(z.shape[0], extra[0], -1)
-            v = np.einsum("pdi,pdj->dij", d3, d3)
+            d3 = dev.reshape(z.shape[0], extra[0], -1).transpose(1, 0, 2)  # (D, npsu, m)
+            v = d3.transpose(0, 2, 1) @ d3  # one (m x m) product per domain
         if self.lonely_psu == "average" and lonely.any():
             if present is None or self.calibrated or len(extra) <= 1:
                 nok = int((~lonely).sum())
@@ -867,37 +867,58 @@ def domain_psu_totals(design: SurveyDesign, g: np.ndarray, dom: np.ndarray,
             gd = g * (dom == d)[:, None]
             out[:, d, :] = design.psu_totals(design.residualise(gd))
         return out
-    # unique steps and the schedule in which svyrecvar applies them
-    uniq: list[CalibrationStep] = []
+    steps, schedule = calibration_schedule(design)
+    dcode = np.maximum(dom, 0)
+    S = []
+    for st in steps:
+        cc = np.where(inside, st.codes * ndom + dcode, st.ncell * ndom)
+        S.append(group_sum(cc, st.ncell * ndom + 1, g * st.r[:, None])[: st.ncell * ndom]
+                 .reshape(st.ncell, ndom, m))
+    return project_cell_sums(design, z, steps, schedule, S)
+
+
+def calibration_schedule(design: SurveyDesign) -> tuple[list[CalibrationStep], list[int]]:
+    """The distinct projection steps and the order in which ``svyrecvar`` applies them
+    (a raking's margins in turn, ``sweeps`` times; calibrations in the order they were made)."""
+    steps: list[CalibrationStep] = []
     schedule: list[int] = []
     for cal in design.calibrations:
         idx = []
         for st in cal.steps:
-            uniq.append(st)
-            idx.append(len(uniq) - 1)
+            steps.append(st)
+            idx.append(len(steps) - 1)
         for _ in range(cal.sweeps):
             schedule.extend(idx)
-    dcode = np.maximum(dom, 0)
-    S = []
-    for st in uniq:
-        cc = np.where(inside, st.codes * ndom + dcode, st.ncell * ndom)
-        S.append(group_sum(cc, st.ncell * ndom + 1, g * st.r[:, None])[: st.ncell * ndom]
-                 .reshape(st.ncell, ndom, m))
+    return steps, schedule
+
+
+def project_cell_sums(design: SurveyDesign, z: np.ndarray, steps: list[CalibrationStep],
+                      schedule: list[int], S: list[np.ndarray]) -> np.ndarray:
+    """PSU totals ``z`` (npsu, D, m) after post-stratification / raking projections, in cell space.
+
+    The projections are linear and act through cell means, so the residual of the domain's
+    influence values is ``g - sum_u psw_u M_u[cell_u]`` with ``M_s = (S_s - sum_u K_su M_u) /
+    D_s`` applied in ``svyrecvar``'s order (:func:`calibration_schedule`), ``S_s`` (ncell_s, D,
+    m) the (cell, domain) sums of ``r_s g`` and ``K_su[c, c'] = sum_{i in c and c'} r_s psw_u``.
+    Only (cell x cell) and (PSU x cell) matrices are formed, never an (n x D m) one.
+    """
+    npsu, ndom, m = z.shape
     K: dict[tuple[int, int], np.ndarray] = {}
-    M = [np.zeros((st.ncell, ndom, m)) for st in uniq]
+    M = [np.zeros((st.ncell, ndom * m)) for st in steps]
     for s in schedule:
-        st = uniq[s]
-        acc = S[s].copy()
-        for u, su in enumerate(uniq):
+        st = steps[s]
+        acc = S[s].reshape(st.ncell, ndom * m).copy()
+        for u, su in enumerate(steps):
             if not M[u].any():
                 continue
             if (s, u) not in K:
-                K[(s, u)] = np.asarray(sparse.csr_matrix(
-                    (st.r * su.psw, (st.codes, su.codes)), shape=(st.ncell, su.ncell)).toarray())
-            acc -= np.einsum("ab,bdm->adm", K[(s, u)], M[u])
-        M[s] += acc / st.denom[:, None, None]
-    for u, su in enumerate(uniq):
-        h = np.asarray(sparse.csr_matrix((su.psw, (design.psu, su.codes)),
-                                         shape=(npsu, su.ncell)).toarray())
-        z = z - np.einsum("pc,cdm->pdm", h, M[u])
-    return z
+                K[(s, u)] = np.bincount(st.codes * su.ncell + su.codes, weights=st.r * su.psw,
+                                        minlength=st.ncell * su.ncell).reshape(st.ncell, su.ncell)
+            acc -= K[(s, u)] @ M[u]
+        M[s] += acc / st.denom[:, None]
+    out = z.reshape(npsu, ndom * m).copy()
+    for u, su in enumerate(steps):
+        h = np.bincount(design.psu * su.ncell + su.codes, weights=su.psw,
+                        minlength=npsu * su.ncell).reshape(npsu, su.ncell)
+        out -= h @ M[u]
+    return out.reshape(npsu, ndom, m)

@@ -31,7 +31,14 @@ import pandas as pd
 from scipy import sparse, stats
 from threadpoolctl import threadpool_limits
 
-from .design import CalibrationStep, DesignError, SurveyDesign, domain_psu_totals, group_sum
+from .design import (
+    DesignError,
+    SurveyDesign,
+    calibration_schedule,
+    domain_psu_totals,
+    group_sum,
+    project_cell_sums,
+)
 from .errors import CchcSurveyError
 from .scoretable import score_table
 
@@ -348,7 +355,7 @@ def _cell_moments(design: SurveyDesign, Ym: np.ndarray, used: np.ndarray, cells:
     n, k = Ym.shape
     npsu, w = design.n_psu, design.weights
     linear = any(c.kind == "linear" for c in design.calibrations)
-    steps, schedule = ([], []) if linear else _calibration_schedule(design)
+    steps, schedule = ([], []) if linear else calibration_schedule(design)
     nb = 1 + len(steps)
     sw = np.sqrt(w)
     # each row's place in the stacked indicators: (PSU, cell), then (calibration cell, cell) per
@@ -414,58 +421,13 @@ def _cell_moments(design: SurveyDesign, Ym: np.ndarray, used: np.ndarray, cells:
         z = _linear_calibrated_totals(design, Ym, cells, C)
     elif steps:
         S = [blocks[j + 1].reshape(st.ncell, C, 2 * k) for j, st in enumerate(steps)]
-        z = _project_cells(design, zraw, steps, schedule, S)
+        z = project_cell_sums(design, zraw, steps, schedule, S)
     else:
         z = zraw
     present = np.zeros((design.strata_levels.size, C), dtype=bool)
     present[design.strata, cells] = True
     return _CellMoments(raw=raw, z=z, gram=gram, nvalid=counts[:, :m], nhat=counts[:, m:],
                         present=present)
-
-
-def _calibration_schedule(design: SurveyDesign) -> tuple[list[CalibrationStep], list[int]]:
-    """The distinct projection steps and the order in which ``svyrecvar`` applies them."""
-    uniq: list[CalibrationStep] = []
-    schedule: list[int] = []
-    for cal in design.calibrations:
-        idx = []
-        for st in cal.steps:
-            uniq.append(st)
-            idx.append(len(uniq) - 1)
-        for _ in range(cal.sweeps):
-            schedule.extend(idx)
-    return uniq, schedule
-
-
-def _project_cells(design: SurveyDesign, z: np.ndarray, steps: list[CalibrationStep],
-                   schedule: list[int], S: list[np.ndarray]) -> np.ndarray:
-    """PSU totals after post-stratification / raking projections, computed in cell space.
-
-    The projections are linear and act through cell means, so the residual of the domain's
-    influence values is ``g - sum_u psw_u M_u[cell_u]`` with ``M_s = (S_s - sum_u K_su M_u) /
-    D_s`` applied in ``svyrecvar``'s order, ``S_s`` the (cell, domain) sums of ``r_s g`` and
-    ``K_su[c, c'] = sum_{i in c and c'} r_s psw_u`` (no (n x D m) matrix is ever formed).
-    """
-    npsu, C, mm = z.shape
-    K: dict[tuple[int, int], np.ndarray] = {}
-    M = [np.zeros((st.ncell, C * mm)) for st in steps]
-    for s in schedule:
-        st = steps[s]
-        acc = S[s].reshape(st.ncell, C * mm).copy()
-        for u, su in enumerate(steps):
-            if not M[u].any():
-                continue
-            if (s, u) not in K:
-                K[(s, u)] = np.bincount(st.codes * su.ncell + su.codes, weights=st.r * su.psw,
-                                        minlength=st.ncell * su.ncell).reshape(st.ncell, su.ncell)
-            acc -= K[(s, u)] @ M[u]
-        M[s] += acc / st.denom[:, None]
-    out = z.reshape(npsu, C * mm).copy()
-    for u, su in enumerate(steps):
-        h = np.bincount(design.psu * su.ncell + su.codes, weights=su.psw,
-                        minlength=npsu * su.ncell).reshape(npsu, su.ncell)
-        out -= h @ M[u]
-    return out.reshape(npsu, C, mm)
 
 
 def _linear_calibrated_totals(design: SurveyDesign, Ym: np.ndarray, cells: np.ndarray,
