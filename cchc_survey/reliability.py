@@ -242,14 +242,18 @@ def _distinct_rows(x: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     if float(np.prod(levels)) > _MAX_PATTERNS:
         return None
     key = np.zeros(n)
+    c = np.empty(n)
+    whole = np.empty(n)
     base = 1.0
     bases = np.empty(k)
     for j in range(k):  # loop over the k items, each column vectorised
-        c = x[:, j] - (lo[j] - 1)
-        np.nan_to_num(c, copy=False, nan=0.0)
-        if not np.array_equal(c, np.rint(c)):
+        np.subtract(x[:, j], lo[j] - 1, out=c)
+        np.fmax(c, 0.0, out=c)  # missing (NaN) -> 0; observed values are >= 1 here
+        np.rint(c, out=whole)
+        if not np.array_equal(c, whole):
             return None
-        key += c * base
+        c *= base
+        key += c
         bases[j] = base
         base *= levels[j]
     idx = key.astype(np.intp)
