@@ -76,7 +76,6 @@ def pseudonymise_series(s: pd.Series, key: bytes | None = None) -> pd.Series:
     """
     k = key if key is not None else load_secret()
     text = s.astype("string").str.strip()
-    text = text.mask(text == "")
-    uniq = text.dropna().unique()
-    table = {v: pseudonym(str(v), k) for v in uniq}
-    return text.map(table).astype("string")
+    codes, uniq = pd.factorize(text.mask(text == ""), use_na_sentinel=True)
+    hashed = pd.array([pseudonym(str(v), k) for v in uniq], dtype="string")
+    return pd.Series(hashed.take(codes, allow_fill=True), index=s.index, copy=False)

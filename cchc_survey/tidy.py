@@ -307,10 +307,15 @@ def _stripped_counts(s: pd.Series, factor: tuple[np.ndarray, Any] | None = None)
     """
     if factor is not None:
         codes, uniq = factor
-        vc = pd.Series(np.bincount(codes[codes >= 0], minlength=len(uniq)),
-                       index=pd.Index(uniq, dtype="string"))
-    else:
-        vc = s.value_counts(dropna=True)
+        counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(uniq) + 1)[1:]
+        stripped = pd.Series(uniq, dtype="string").str.strip().tolist()
+        total: dict[str, int] = {}  # a loop over the distinct values, a handful per column
+        for value, count in zip(stripped, counts.tolist(), strict=True):
+            total[value] = total.get(value, 0) + count
+        keys = sorted(total)  # as groupby orders them (code point order)
+        return pd.Series([total[k] for k in keys], index=pd.Index(keys, dtype="string"),
+                         dtype="int64")
+    vc = s.value_counts(dropna=True)
     idx = pd.Series(vc.index, dtype="string").str.strip()
     return pd.Series(vc.to_numpy(), index=pd.Index(idx, dtype="string")).groupby(level=0).sum()
 
@@ -402,7 +407,7 @@ _DATE_FORMATS = {
 
 
 _ISO_SECONDS = "YYYY-MM-DD HH:MM:SS"
-_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]  # positions of the digits in it
+_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)  # positions of the digits in it
 _SEPARATORS = {4: ord("-"), 7: ord("-"), 10: ord(" "), 13: ord(":"), 16: ord(":")}
 
 
@@ -433,19 +438,26 @@ def _parse_iso_seconds(t: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     ok = np.ones(len(cand), dtype=bool)
     for i, byte in _SEPARATORS.items():
         ok &= text[:, i] == byte
-    d = text[:, _DIGITS] - np.uint8(ord("0"))  # a byte below "0" wraps round to above 9
-    ok &= (d <= 9).all(axis=1)
-    d = d.astype(np.int64)
-    year = d[:, 0] * 1000 + d[:, 1] * 100 + d[:, 2] * 10 + d[:, 3]
-    month, day = d[:, 4] * 10 + d[:, 5], d[:, 6] * 10 + d[:, 7]
-    hour, minute, sec = d[:, 8] * 10 + d[:, 9], d[:, 10] * 10 + d[:, 11], d[:, 12] * 10 + d[:, 13]
+    digit = {}
+    for i in _DIGITS:
+        digit[i] = text[:, i] - np.uint8(ord("0"))  # a byte below "0" wraps round to above 9
+        ok &= digit[i] <= 9
+
+    def number(*at: int) -> np.ndarray:
+        value = digit[at[0]].astype(np.int32)
+        for i in at[1:]:
+            value = value * 10 + digit[i]
+        return value
+
+    year, month, day = number(0, 1, 2, 3), number(5, 6), number(8, 9)
+    hour, minute, sec = number(11, 12), number(14, 15), number(17, 18)
     first = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
     date = first.astype("datetime64[D]") + (day - 1)
     ok &= ((year >= 1678) & (year <= 2261) & (month >= 1) & (month <= 12) & (day >= 1)
            & (date < (first + 1).astype("datetime64[D]"))
            & (hour <= 23) & (minute <= 59) & (sec <= 59))
-    ns = date.astype("datetime64[ns]") + ((hour * 60 + minute) * 60 + sec) * np.timedelta64(
-        1_000_000_000, "ns")
+    ns = date.astype("datetime64[ns]") + ((hour * 60 + minute) * 60 + sec).astype(
+        np.int64) * np.timedelta64(1_000_000_000, "ns")
     values[at[ok]] = ns[ok]
     parsed[at[ok]] = True
     return values, parsed
@@ -589,10 +601,9 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
     for r in raw.rejected:
         fail.add("*", "record_readable", None, r["line"], "error", str(r["reason"]))
 
-    idx = keep[keep].index
-    rows = lines.loc[idx].reset_index(drop=True)
-
     all_kept = bool(keep.all())
+    idx = keep.index if all_kept else keep[keep].index
+    rows = lines.reset_index(drop=True) if all_kept else lines.loc[idx].reset_index(drop=True)
 
     def sub(s: pd.Series) -> pd.Series:
         return s.reset_index(drop=True) if all_kept else s.loc[idx].reset_index(drop=True)
@@ -642,7 +653,9 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
     langs = [raw.language] if raw.language else list(layout.languages)
     langs += [lg for lg in layout.languages if lg not in langs]
     lastpage = out["lastpage"]
-    not_reached = (~out["complete"]) & lastpage.notna()
+    not_reached = ((~out["complete"]) & lastpage.notna()).to_numpy(dtype=bool)
+    page_of_row = lastpage.fillna(0).to_numpy(dtype=np.int64)
+    unreached_by_page: dict[int, np.ndarray] = {}
     reasons: list[pd.DataFrame] = []
     for spec in layout.columns:
         n = len(rows)
@@ -653,8 +666,9 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
                                      rows, out["response_id"], fail, raw.date_style,
                                      factors[spec.item_id])
         if spec.qtype == "M" and spec.kind == "answer":
-            unreached = not_reached & (lastpage.fillna(0) < spec.page)
-            typed = typed.mask(unreached.to_numpy())
+            if spec.page not in unreached_by_page:
+                unreached_by_page[spec.page] = not_reached & (page_of_row < spec.page)
+            typed = _set_na(typed, unreached_by_page[spec.page])
         out[spec.item_id] = typed
         if rs is not None:
             reasons.append(rs)
@@ -734,14 +748,25 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
     rs = None
     if rs_u is not None and len(rs_u):
         ks = rs_u["response_id"].to_numpy(dtype=np.int64)
-        hit = np.isin(codes, ks)
         pos = np.full(len(u), -1, dtype=np.int64)
         pos[ks] = np.arange(len(ks))
-        at = pos[codes[hit]]
-        rs = pd.DataFrame({"response_id": rid[hit].to_numpy(), "item": spec.item_id,
+        at = pos[codes]  # a lookup by code, not np.isin over every row
+        hit = at >= 0
+        at = at[hit]
+        rs = pd.DataFrame({"response_id": rid.to_numpy()[hit], "item": spec.item_id,
                            "code": rs_u["code"].to_numpy()[at],
                            "reason": rs_u["reason"].to_numpy()[at]})
     return typed, rs
+
+
+def _set_na(typed: pd.Series, where: np.ndarray) -> pd.Series:
+    """``typed.mask(where)``; a ``boolean`` column by its mask (no copy through ``where``)."""
+    if typed.dtype != "boolean":
+        return typed.mask(where)
+    arr = typed.array
+    values = arr.to_numpy(dtype=bool, na_value=False)
+    return pd.Series(pd.arrays.BooleanArray(values, arr.isna() | where), index=typed.index,
+                     copy=False)
 
 
 def _expand(typed_u: pd.Series, codes: np.ndarray) -> pd.Series:
@@ -752,17 +777,22 @@ def _expand(typed_u: pd.Series, codes: np.ndarray) -> pd.Series:
     strings are taken by Arrow.
     """
     arr = typed_u.array
-    mask = arr.isna()
+    if isinstance(arr, pd.arrays.ArrowStringArray):  # Arrow's take on one chunk of few values
+        small = arr.__arrow_array__()
+        small = small.combine_chunks() if isinstance(small, pa.ChunkedArray) else small
+        return pd.Series(pd.arrays.ArrowStringArray(pc.take(small, pa.array(codes))), copy=False)
+    if typed_u.dtype not in ("boolean", "Int64", "Float64"):
+        return typed_u.take(codes).reset_index(drop=True)
+    at = codes.astype(np.intp)  # once, not once per gather
+    mask = arr.isna()[at]
     if typed_u.dtype == "boolean":
         vals = arr.to_numpy(dtype=bool, na_value=False)
-        return pd.Series(pd.arrays.BooleanArray(vals[codes], mask[codes]), copy=False)
+        return pd.Series(pd.arrays.BooleanArray(vals[at], mask), copy=False)
     if typed_u.dtype == "Int64":
         ints = arr.to_numpy(dtype="int64", na_value=0)
-        return pd.Series(pd.arrays.IntegerArray(ints[codes], mask[codes]), copy=False)
-    if typed_u.dtype == "Float64":
-        floats = arr.to_numpy(dtype="float64", na_value=0.0)
-        return pd.Series(pd.arrays.FloatingArray(floats[codes], mask[codes]), copy=False)
-    return typed_u.take(codes).reset_index(drop=True)
+        return pd.Series(pd.arrays.IntegerArray(ints[at], mask), copy=False)
+    floats = arr.to_numpy(dtype="float64", na_value=0.0)
+    return pd.Series(pd.arrays.FloatingArray(floats[at], mask), copy=False)
 
 
 def _empty(spec: ColumnSpec, n: int) -> pd.Series:

@@ -108,6 +108,32 @@ def test_blank_lines_inside_values_stay_on_the_arrow_path(generated: Path) -> No
     assert "para 1\r\n\r\npara 2\n\nend\r\r" in data.astype(object).iloc[0].tolist()
 
 
+def test_nfc_on_distinct_values_equals_nfc_of_every_value(generated: Path) -> None:
+    blob = generated.read_bytes()
+    head, rest = blob.split(b"\r\n", 1)
+    recs = rest.split(b"\r\n")
+    decomposed = "Thu tu\u0323c nhanh, ca\u0301n bo\u0302\u0323 nhie\u0323\u0302t ti\u0300nh".encode()
+    for i in (0, 5, 2999):
+        recs[i] = recs[i].replace(b'"";', b'"' + decomposed + b'";', 1)
+    doc = head + b"\r\n" + b"\r\n".join(recs)
+    fast = csvmod._fast_utf8(doc, None, None)
+    assert fast is not None
+    header, data, lines = fast
+    h2, d2, l2, _ = _python_path(doc)
+    assert header == h2 and lines.tolist() == l2
+    for i in range(d2.shape[1]):
+        assert data[i].astype(object).tolist() == d2[i].tolist()
+    nfc = "Thu tục nhanh, cán bộ nhiệt tình"  # precomposed letters
+    assert sum(nfc in row for row in data.astype(object).itertuples()) == 3
+    assert decomposed.decode() not in set(data.astype(object).to_numpy().ravel())
+    col = pa.chunked_array([pa.array(["a", "Tổ 1"], pa.large_string()),
+                            pa.array(["Tổ 1", ""], pa.large_string())])
+    assert csvmod._nfc(col) is col  # already NFC: the same column, no copy
+    mixed = pa.chunked_array([pa.array(["To\u0302\u0309", "b"], pa.large_string()),
+                              pa.array(["", "Tổ"], pa.large_string())])
+    assert csvmod._nfc(mixed).to_pylist() == ["Tổ", "b", "", "Tổ"]
+
+
 def test_quote_count_and_sha256_as_before(generated: Path) -> None:
     blob = generated.read_bytes()
     assert csvmod._count_byte(blob, 0, ord('"')) == blob.count(b'"')
@@ -275,3 +301,19 @@ def test_read_export_of_fixtures_equals_general_paths(path: Path, monkeypatch) -
         pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert fast.lineage == slow.lineage
     assert fast.n_in == fast.n_out + len(fast.rejected) > 0
+
+
+def test_pseudonymise_series_hashes_each_distinct_value_once() -> None:
+    from cchc_survey.pseudonym import pseudonym, pseudonymise_series
+
+    s = pd.Series(["tokA", " tokA ", "", None, "Tổ", "To\u0302\u0309", "   ", "tokB"],
+                  index=[7, 6, 5, 4, 3, 2, 1, 0])
+    got = pseudonymise_series(s, KEY)
+    want = [pseudonym("tokA", KEY)] * 2 + [None, None] + [pseudonym("Tổ", KEY)] * 2 + [
+        None, pseudonym("tokB", KEY)]
+    assert got.index.tolist() == [7, 6, 5, 4, 3, 2, 1, 0]
+    assert str(got.dtype) == "string"
+    assert [None if pd.isna(v) else v for v in got.tolist()] == want
+    assert len(want[0]) == 24 and want[0] != want[-1]
+    empty = pseudonymise_series(pd.Series(["", " "] * 3, dtype="string"), KEY)
+    assert empty.isna().all() and str(empty.dtype) == "string" and len(empty) == 6
