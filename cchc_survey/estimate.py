@@ -28,7 +28,7 @@ from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse, special
 from threadpoolctl import threadpool_limits
 
 from .design import (
@@ -96,7 +96,7 @@ def make_domains(design: SurveyDesign, by: str | np.ndarray | pd.Series | None) 
 def _t_quantile(level: float, df: np.ndarray | float) -> np.ndarray:
     if not 0 < level < 1:
         raise EstimationError(f"ci level must be in (0, 1), got {level}.")
-    return np.asarray(stats.t.ppf(0.5 + level / 2, df))
+    return np.asarray(special.stdtrit(df, 0.5 + level / 2))
 
 
 @dataclass(frozen=True, eq=False)
@@ -601,7 +601,7 @@ def ciprop(design: SurveyDesign, variable: str | np.ndarray, *,
     se = float(res.se[0, 0])
     ddf = float(design.degf if df is None else df)
     alpha = 1.0 - level
-    t = float(stats.t.ppf(1 - alpha / 2, ddf))
+    t = float(special.stdtrit(ddf, 1 - alpha / 2))
     if method == "mean":
         lo, hi = p - t * se, p + t * se
     elif method in ("logit", "xlogit"):
@@ -614,9 +614,9 @@ def ciprop(design: SurveyDesign, variable: str | np.ndarray, *,
         lo, hi = float(np.sin(a - h) ** 2), float(np.sin(a + h) ** 2)
     elif method == "beta":
         neff = p * (1 - p) / se**2
-        neff *= (stats.t.ppf(alpha / 2, design.n - 1) / stats.t.ppf(alpha / 2, design.degf)) ** 2
-        lo = float(stats.beta.ppf(alpha / 2, neff * p, neff * (1 - p) + 1))
-        hi = float(stats.beta.ppf(1 - alpha / 2, neff * p + 1, neff * (1 - p)))
+        neff *= (special.stdtrit(design.n - 1, alpha / 2) / special.stdtrit(design.degf, alpha / 2)) ** 2
+        lo = float(special.betaincinv(neff * p, neff * (1 - p) + 1, alpha / 2))
+        hi = float(special.betaincinv(neff * p + 1, neff * (1 - p), 1 - alpha / 2))
     else:
         lo, hi = _likelihood_ci(design, y, p, se, ddf, level)
     return Estimate(estimate=p, se=se, df=ddf, n=int(res.n[0, 0]), deff=float(res.deff[0, 0]),
@@ -703,11 +703,11 @@ def _likelihood_ci(design: SurveyDesign, y: np.ndarray, p: float, se: float, ddf
         ratio = float(w_all[ok].mean() / w_all.mean())
     nv = int(ok.sum())
     phi = nv / (nv - 1) * ratio
-    lev = 1 - 2 * stats.norm.cdf(stats.t.ppf((1 - level) / 2, ddf) * np.sqrt(lam))
+    lev = 1 - 2 * special.ndtr(special.stdtrit(ddf, (1 - level) / 2) * np.sqrt(lam))
     d0 = dev(b0)
     alpha = (1 - lev) / 4
     nobs = int(ok.sum())
-    zmax = float(np.sqrt(stats.f.ppf(1 - alpha, 1, nobs - 1)))
+    zmax = float(np.sqrt(special.fdtri(1, nobs - 1, 1 - alpha)))
     step_del = zmax / 5
     bs = [b0]
     zs = [0.0]
@@ -731,7 +731,7 @@ def _likelihood_ci(design: SurveyDesign, y: np.ndarray, p: float, se: float, ddf
     xs = np.linspace(bx[0], bx[-1], nout)
     ys = _fmm_spline_eval(bx, zy, xs)
     a = (1 - lev) / 2
-    cut = stats.norm.ppf([a, 1 - a])
+    cut = special.ndtri(np.array([a, 1 - a]))
     # approx(x=ys, y=xs): ys increasing
     lo_hi = np.interp(cut, ys, xs)
     return float(_expit(lo_hi[0])), float(_expit(lo_hi[1]))

@@ -30,3 +30,11 @@ def test_report_imports_python_docx_only_for_the_word_report(statement: str) -> 
     used = modules_after(statement + "\nfrom cchc_survey.report import write_docx",
                          ["docx", "cchc_survey.report.docx"])
     assert used == {"docx": True, "cchc_survey.report.docx": True}
+
+
+def test_the_estimators_need_neither_scipy_stats_nor_optimize() -> None:
+    """t, normal, F and beta quantiles come from scipy.special (the same numbers, see the
+    oracle tests), so the pipeline's start-up does not pay ~0.45 s for scipy.stats."""
+    got = modules_after("import cchc_survey.estimate\nimport cchc_survey.indices.score",
+                        ["scipy.special", "scipy.stats", "scipy.optimize"])
+    assert got == {"scipy.special": True, "scipy.stats": False, "scipy.optimize": False}
