@@ -37,16 +37,24 @@ _FIX_BY_TYPE = {
 
 
 class _LineMap:
-    """YAML path -> line number, built from the composed node tree."""
+    """YAML path -> line number, from the composed node tree (composed on first use: only a
+    file with problems needs it)."""
 
     def __init__(self, text: str) -> None:
-        self.lines: dict[tuple[Any, ...], int] = {}
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError:
-            return
-        if node is not None:
-            self._walk(node, ())
+        self.text = text
+        self._lines: dict[tuple[Any, ...], int] | None = None
+
+    @property
+    def lines(self) -> dict[tuple[Any, ...], int]:
+        if self._lines is None:
+            self._lines = {}
+            try:
+                node = yaml.compose(self.text, Loader=yaml.SafeLoader)
+            except yaml.YAMLError:
+                return self._lines
+            if node is not None:
+                self._walk(node, ())
+        return self._lines
 
     def _walk(self, node: yaml.Node, path: tuple[Any, ...]) -> None:
         self.lines[path] = node.start_mark.line + 1
@@ -127,7 +135,7 @@ def load_instrument(path: str | Path) -> Instrument:
 def parse_instrument(text: str, fname: str = "<string>") -> Instrument:
     """Validate an instrument given as YAML text (``fname`` is used in messages)."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.safe_load(text)  # not libyaml's loader: it accepts what PyYAML calls an error
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
