@@ -532,6 +532,15 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         convert_yn: the (Y, N) values of an export made with "convert Y/N to" (detected
             when gender codes are F/M but yes/no columns hold digits).
     """
+    return _tidy(raw, layout, on_error=on_error, secret_key=secret_key, convert_yn=convert_yn,
+                 release=False)
+
+
+def _tidy(raw: RawExport, layout: Layout, *, on_error: OnError, secret_key: bytes | None,
+          convert_yn: tuple[str, str] | None, release: bool) -> TidyResult:
+    """:func:`tidy_raw`; with ``release`` the raw columns are handed over (``raw.data`` is
+    emptied) and each is dropped once typed, so the export's text and the tidy frame are not
+    both held whole (:func:`read_export` reads the raw export only for this)."""
     fail = _Collector()
     targets, _unknown = map_columns(raw.columns, layout)
     n_in = raw.n_records
@@ -547,6 +556,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         kind, name = tgt
         s = _as_text(raw.data[pos])
         (meta if kind == "meta" else items)[name] = s
+    if release:
+        raw.data = raw.data.iloc[:, :0]
 
     item_ids = layout.item_ids
     matched = [i for i in item_ids if i in items]
@@ -641,6 +652,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         out["token_hash"] = pseudonymise_series(sub(meta["token"]), key)
     else:
         out["token_hash"] = pd.Series(pd.NA, index=rows.index, dtype="string")
+    if release:
+        meta.clear()
 
     # --- items ----------------------------------------------------------------------------
     item_cols = {k: sub(v) for k, v in items.items()}
@@ -657,6 +670,7 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
     page_of_row = lastpage.fillna(0).to_numpy(dtype=np.int64)
     unreached_by_page: dict[int, np.ndarray] = {}
     reasons: list[pd.DataFrame] = []
+    unique_ids = len(set(item_ids)) == len(item_ids)
     for spec in layout.columns:
         n = len(rows)
         if spec.item_id not in items:
@@ -665,6 +679,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         typed, rs = _decode_and_type(item_cols[spec.item_id], spec, coding, langs, convert_yn,
                                      rows, out["response_id"], fail, raw.date_style,
                                      factors[spec.item_id])
+        if release and unique_ids:  # the column's text is typed: let it go
+            del item_cols[spec.item_id], items[spec.item_id]
         if spec.qtype == "M" and spec.kind == "answer":
             if spec.page not in unreached_by_page:
                 unreached_by_page[spec.page] = not_reached & (page_of_row < spec.page)
@@ -975,7 +991,8 @@ def read_export(path: str | Path, instrument: Any = None, *, lss: str | Path | N
     raw = read_raw(path, encoding=encoding, format=format)
     if language:
         raw.language = language
-    return tidy_raw(raw, layout, on_error=on_error, secret_key=secret_key, convert_yn=convert_yn)
+    return _tidy(raw, layout, on_error=on_error, secret_key=secret_key, convert_yn=convert_yn,
+                 release=True)
 
 
 def label_frame(tidy: TidyResult, lang: str = "vi") -> pd.DataFrame:

@@ -317,3 +317,16 @@ def test_pseudonymise_series_hashes_each_distinct_value_once() -> None:
     assert len(want[0]) == 24 and want[0] != want[-1]
     empty = pseudonymise_series(pd.Series(["", " "] * 3, dtype="string"), KEY)
     assert empty.isna().all() and str(empty.dtype) == "string" and len(empty) == 6
+
+
+def test_read_export_releasing_columns_equals_tidy_raw(generated: Path, sipas) -> None:
+    raw = read_raw(generated)
+    shape = raw.data.shape
+    kept = tidy.tidy_raw(raw, tidy.resolve_layout(sipas), secret_key=KEY)
+    assert raw.data.shape == shape == (3000, 59)  # tidy_raw leaves the caller's export whole
+    released = tidy.read_export(generated, sipas, secret_key=KEY)
+    for a, b in ((kept.frame, released.frame), (kept.reasons, released.reasons),
+                 (kept.failures, released.failures), (kept.rejected, released.rejected)):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert kept.lineage == released.lineage
+    assert released.n_in == released.n_out == 3000 and len(released.reasons) > 0

@@ -92,6 +92,21 @@ _BLOCK = 1 << 24
 so every later step that walks a column's chunks (byte scans, factorizing) loops far less."""
 
 
+def _column_pool() -> pa.MemoryPool:
+    """Arrow's jemalloc pool when built in, else the default one, for the parsed columns.
+
+    The default (mimalloc) keeps the pages of freed buffers resident, so a column released once
+    it is typed still counts in the process's memory; jemalloc gives them back to the system
+    (after its decay time), and what the tidy step frees is then really free.
+    """
+    import pyarrow as pa
+
+    try:
+        return pa.jemalloc_memory_pool()
+    except NotImplementedError:  # pragma: no cover - a pyarrow built without jemalloc
+        return pa.default_memory_pool()
+
+
 def _count_byte(blob: bytes, start: int, value: int, step: int = 1 << 24) -> int:
     """How often one byte value occurs in ``blob[start:]`` (numpy, in slices of 16 MB).
 
@@ -174,7 +189,8 @@ def _fast_utf8(blob: bytes, encoding: str | None, delimiter: str | None
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
-                                                 strings_can_be_null=False))
+                                                 strings_can_be_null=False),
+            memory_pool=_column_pool())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if table.num_rows and len(names):
