@@ -426,16 +426,26 @@ def _parse_iso_seconds(t: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     n = len(t)
     values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     parsed = np.zeros(n, dtype=bool)
-    length = pc.fill_null(pc.binary_length(data), 0).to_numpy()
-    at = np.flatnonzero(length == len(_ISO_SECONDS))
-    if not len(at):
+    width = len(_ISO_SECONDS)
+    at_parts, text_parts, start = [], [], 0
+    for chunk in data.chunks:  # each value of that width, as a row of bytes (no string copy)
+        m = len(chunk)
+        valid, off_buf, val_buf = chunk.buffers()
+        off = np.frombuffer(off_buf, dtype=np.int64)[chunk.offset:chunk.offset + m + 1]
+        fits = np.diff(off) == width
+        if valid is not None:
+            fits &= pc.is_valid(chunk).to_numpy(zero_copy_only=False)
+        if val_buf is not None and fits.any():
+            raw = np.frombuffer(val_buf, dtype=np.uint8)
+            pos = np.flatnonzero(fits)
+            text_parts.append(np.lib.stride_tricks.sliding_window_view(raw, width)[off[pos]])
+            at_parts.append(pos + start)
+        start += m
+    if not at_parts:
         return values, parsed
-    cand = pc.take(data, pa.array(at))
-    cand = cand.combine_chunks() if isinstance(cand, pa.ChunkedArray) else cand
-    off = np.frombuffer(cand.buffers()[1], dtype=np.int64)[cand.offset:cand.offset + len(cand) + 1]
-    text = np.frombuffer(cand.buffers()[2], dtype=np.uint8)[off[0]:off[-1]].reshape(
-        len(cand), len(_ISO_SECONDS))
-    ok = np.ones(len(cand), dtype=bool)
+    at = np.concatenate(at_parts)
+    text = np.concatenate(text_parts)
+    ok = np.ones(len(at), dtype=bool)
     for i, byte in _SEPARATORS.items():
         ok &= text[:, i] == byte
     digit = {}
@@ -749,7 +759,9 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
     sub_fail = _Collector()
     typed_u, rs_u = _type_column(_decode(u, spec, coding, langs, convert_yn), spec, k, k,
                                  sub_fail, date_style)
-    typed = _expand(typed_u, codes)
+    typed = None if has_na else _same_text(s, uniq, typed_u, codes)
+    if typed is None:
+        typed = _expand(typed_u, codes)
     if sub_fail.rows:
         order: dict[str, int] = {}
         expanded: list[tuple[int, int, dict[str, Any]]] = []
@@ -769,10 +781,44 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
         at = pos[codes]  # a lookup by code, not np.isin over every row
         hit = at >= 0
         at = at[hit]
-        rs = pd.DataFrame({"response_id": rid.to_numpy()[hit], "item": spec.item_id,
-                           "code": rs_u["code"].to_numpy()[at],
-                           "reason": rs_u["reason"].to_numpy()[at]})
+        rs = pd.DataFrame({  # string arrays taken from the distinct values' (no inference)
+            "response_id": rid.to_numpy()[hit],
+            "item": pd.array([spec.item_id], dtype="string").take(np.zeros(len(at), np.intp)),
+            "code": pd.array(rs_u["code"].to_numpy(), dtype="string").take(at),
+            "reason": pd.array(rs_u["reason"].to_numpy(), dtype="string").take(at)}, copy=False)
     return typed, rs
+
+
+def _same_text(s: pd.Series, uniq: Any, typed_u: pd.Series, codes: np.ndarray
+               ) -> pd.Series | None:
+    """The typed column as the raw column's own Arrow strings with nulls added, when typing
+    kept every distinct value as it was or made it NA (codes like ``U01``, clean texts).
+
+    No string is copied: the raw chunks get a validity bitmap. ``None`` when a value changed
+    (stripped, decoded, normalised) or the column is not Arrow strings without NA.
+    """
+    data = _arrow_storage(s)
+    if data is None or not isinstance(typed_u.array, pd.arrays.ArrowStringArray):
+        return None
+    kept = typed_u.iloc[:len(uniq)].reset_index(drop=True)
+    if not bool((kept.isna() | (kept == pd.Series(uniq, dtype="string"))).all()):
+        return None
+    valid = ~typed_u.isna().to_numpy()[codes]
+    chunks, start = [], 0
+    for chunk in data.chunks:
+        m = len(chunk)
+        ok = valid[start:start + m]
+        start += m
+        if ok.all():
+            chunks.append(chunk)
+            continue
+        bits = np.packbits(np.concatenate([np.zeros(chunk.offset, dtype=bool), ok]),
+                           bitorder="little")
+        _, off_buf, val_buf = chunk.buffers()
+        chunks.append(pa.Array.from_buffers(chunk.type, m, [pa.py_buffer(bits), off_buf, val_buf],
+                                            null_count=int(m - ok.sum()), offset=chunk.offset))
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks, type=data.type)),
+                     copy=False)
 
 
 def _set_na(typed: pd.Series, where: np.ndarray) -> pd.Series:

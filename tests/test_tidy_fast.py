@@ -330,3 +330,26 @@ def test_read_export_releasing_columns_equals_tidy_raw(generated: Path, sipas) -
         pd.testing.assert_frame_equal(a, b, check_exact=True)
     assert kept.lineage == released.lineage
     assert released.n_in == released.n_out == 3000 and len(released.reasons) > 0
+
+
+def test_same_text_shares_the_raw_strings_and_equals_take() -> None:
+    values = ["U01", "", "U02", "U01", "Khác", ""] * 700
+    sliced = pa.chunked_array([pa.array(["x"] * 5 + values[:1000], pa.large_string())[5:],
+                               pa.array(values[1000:], pa.large_string())])
+    for s in (_arrow_string(values, 333), pd.Series(pd.arrays.ArrowStringArray(sliced))):
+        codes, uniq = tidy._factorize_small(s)
+        typed_u = pd.Series(["U01", pd.NA, "U02", pd.NA], dtype="string")  # "" and "Khác" -> NA
+        got = tidy._same_text(s, uniq, typed_u, codes)
+        assert got is not None
+        want = typed_u.take(codes).reset_index(drop=True)
+        pd.testing.assert_series_equal(got, want)
+        assert int(got.isna().sum()) == 2 * 700 + 700
+        assert got.tolist()[:4] == ["U01", pd.NA, "U02", "U01"]
+    s = _arrow_string(values, 333)
+    codes, uniq = tidy._factorize_small(s)
+    changed = pd.Series(["U01", pd.NA, "U2", pd.NA], dtype="string")  # a value was rewritten
+    assert tidy._same_text(s, uniq, changed, codes) is None
+    assert tidy._same_text(s, uniq, pd.Series([1, None, 2, None], dtype="Int64"), codes) is None
+    with_na = pd.Series(["U01", None, "U01"], dtype="string")
+    codes, uniq = tidy._factorize_small(with_na)
+    assert tidy._same_text(with_na, uniq, pd.Series(["U01"], dtype="string"), codes) is None
