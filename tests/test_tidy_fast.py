@@ -95,6 +95,7 @@ def test_blank_lines_inside_values_stay_on_the_arrow_path(generated: Path) -> No
     head, rest = blob.split(b"\r\n", 1)
     rec1, rest2 = rest.split(b"\r\n", 1)
     rec1 = rec1.replace(b'"";', b'"para 1\r\n\r\npara 2\n\nend\r\r";', 1)
+    rec1 = rec1.replace(b'"";"";', b'"ends in CR\r";"\nstarts with LF";', 1)  # 2 breaks, not 1
     doc = head + b"\r\n" + rec1 + b"\r\n" + rest2
     fast = csvmod._fast_utf8(doc, None, None)
     assert fast is not None
@@ -102,7 +103,7 @@ def test_blank_lines_inside_values_stay_on_the_arrow_path(generated: Path) -> No
     h2, d2, l2, rejected = _python_path(doc)
     assert rejected == []
     assert header == h2 and lines.tolist() == l2
-    assert lines[:3].tolist() == [2, 9, 10]  # six line breaks: the first record spans 7 lines
+    assert lines[:3].tolist() == [2, 11, 12]  # eight line breaks: the first record spans 9 lines
     for i in range(d2.shape[1]):
         assert data[i].astype(object).tolist() == d2[i].tolist()
     assert "para 1\r\n\r\npara 2\n\nend\r\r" in data.astype(object).iloc[0].tolist()
@@ -353,3 +354,20 @@ def test_same_text_shares_the_raw_strings_and_equals_take() -> None:
     with_na = pd.Series(["U01", None, "U01"], dtype="string")
     codes, uniq = tidy._factorize_small(with_na)
     assert tidy._same_text(with_na, uniq, pd.Series(["U01"], dtype="string"), codes) is None
+
+
+def test_line_breaks_by_byte_positions_equal_counts_per_value() -> None:
+    import pyarrow.compute as pc
+
+    rng = np.random.default_rng(5)
+    alphabet = np.array(["a", "\r", "\n", "ễ", " "])
+    values = ["".join(alphabet[rng.integers(0, 5, rng.integers(0, 6))]) for _ in range(3000)]
+    values[:4] = ["\r", "\n", "", "\r\n"]  # a value ending in CR next to one starting with LF
+    col = pa.chunked_array([pa.array(["zz", *values[:1000]], pa.large_string())[1:],
+                            pa.array(values[1000:], pa.large_string()),
+                            pa.array([], pa.large_string())])
+    want = sum(pc.count_substring(col, p).to_numpy(zero_copy_only=False) * w
+               for p, w in (("\n", 1), ("\r", 1), ("\r\n", -1)))
+    got = csvmod._line_breaks(col)
+    assert got.tolist() == want.tolist()
+    assert got[:4].tolist() == [1, 1, 0, 1] and got.sum() > 1000
