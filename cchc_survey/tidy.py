@@ -38,7 +38,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -181,7 +181,7 @@ def _as_text(s: pd.Series) -> pd.Series:
 
 
 def _detect_coding(raw: RawExport, cols: Mapping[str, pd.Series], layout: Layout,
-                   factors: Mapping[str, tuple[np.ndarray, Any]] | None = None
+                   factors: Mapping[str, _Factor] | None = None
                    ) -> tuple[str, tuple[str, str] | None]:
     """Decide how answers are coded when the reader could not tell.
 
@@ -267,7 +267,16 @@ def _one_byte_keys(data: pa.ChunkedArray) -> np.ndarray | None:
     return np.concatenate(keys) if keys else np.zeros(0, dtype=np.int16)
 
 
-def _factorize_small(s: pd.Series) -> tuple[np.ndarray, Any]:
+class _Factor(NamedTuple):
+    """A column's ``pd.factorize``: ``codes`` (NA = -1), ``uniq`` and, when known for free,
+    ``counts`` (how often each of ``uniq`` occurs)."""
+
+    codes: np.ndarray
+    uniq: Any
+    counts: np.ndarray | None = None
+
+
+def _factorize_small(s: pd.Series) -> _Factor:
     """``pd.factorize`` (NA = -1) with the codes in the smallest signed integer type.
 
     The same codes and uniques (in order of first appearance) as ``pd.factorize``; a column
@@ -279,7 +288,8 @@ def _factorize_small(s: pd.Series) -> tuple[np.ndarray, Any]:
     if data is not None:
         keys = _one_byte_keys(data)
         if keys is not None:
-            present = np.flatnonzero(np.bincount(keys, minlength=257))
+            tally = np.bincount(keys, minlength=257)
+            present = np.flatnonzero(tally)
             head = dict.fromkeys(keys[:4096].tolist())  # first appearances, nearly always all
             rest = sorted((int(np.argmax(keys == k)), int(k)) for k in present if int(k) not in head)
             order = [*head, *(k for _, k in rest)]
@@ -287,6 +297,7 @@ def _factorize_small(s: pd.Series) -> tuple[np.ndarray, Any]:
             lut[order] = np.arange(len(order))
             codes = lut.astype(np.int16 if len(order) >= 127 else np.int8)[keys]
             uniq: Any = pd.array(["" if k == 0 else chr(k - 1) for k in order], dtype="string")
+            return _Factor(codes, uniq, tally[order])  # int8 / int16 codes already
         else:
             enc = pc.dictionary_encode(data)
             dictionary = (enc.chunk(enc.num_chunks - 1).dictionary if enc.num_chunks else
@@ -297,17 +308,18 @@ def _factorize_small(s: pd.Series) -> tuple[np.ndarray, Any]:
     if codes is None:
         codes, uniq = pd.factorize(s, use_na_sentinel=True)
     small = np.int8 if len(uniq) < 127 else np.int16 if len(uniq) < 32767 else np.int32
-    return codes.astype(small, copy=False), uniq
+    return _Factor(codes.astype(small, copy=False), uniq)
 
 
-def _stripped_counts(s: pd.Series, factor: tuple[np.ndarray, Any] | None = None) -> pd.Series:
+def _stripped_counts(s: pd.Series, factor: _Factor | None = None) -> pd.Series:
     """How often each stripped value occurs (NA left out); computed on the distinct values.
 
     ``factor``: the column's ``pd.factorize`` when already computed (counted with bincount).
     """
     if factor is not None:
-        codes, uniq = factor
-        counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(uniq) + 1)[1:]
+        codes, uniq, counts = factor
+        if counts is None:
+            counts = np.bincount(codes.astype(np.intp) + 1, minlength=len(uniq) + 1)[1:]
         stripped = pd.Series(uniq, dtype="string").str.strip().tolist()
         total: dict[str, int] = {}  # a loop over the distinct values, a handful per column
         for value, count in zip(stripped, counts.tolist(), strict=True):
@@ -736,7 +748,7 @@ def _tidy(raw: RawExport, layout: Layout, *, on_error: OnError, secret_key: byte
 def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[str],
                      convert_yn: tuple[str, str] | None, rows: pd.Series, rid: pd.Series,
                      fail: _Collector, date_style: str = "iso",
-                     factor: tuple[np.ndarray, Any] | None = None
+                     factor: _Factor | None = None
                      ) -> tuple[pd.Series, pd.DataFrame | None]:
     """:func:`_decode` then :func:`_type_column`, computed once per distinct value.
 
@@ -746,7 +758,7 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
     in row order, exactly as the row-by-row computation lists them.
     """
     n = len(s)
-    codes, uniq = factor if factor is not None else pd.factorize(s, use_na_sentinel=True)
+    codes, uniq = factor[:2] if factor is not None else pd.factorize(s, use_na_sentinel=True)
     if n < 1000 or len(uniq) > n // 4:
         return _type_column(_decode(s, spec, coding, langs, convert_yn), spec, rows, rid, fail,
                             date_style)

@@ -148,8 +148,11 @@ def test_quote_count_and_sha256_as_before(generated: Path) -> None:
 # tidy helpers
 # --------------------------------------------------------------------------------------------
 def _assert_factorize_same(s: pd.Series) -> None:
-    codes, uniq = tidy._factorize_small(s)
+    codes, uniq, counts = tidy._factorize_small(s)
     want_codes, want_uniq = pd.factorize(s, use_na_sentinel=True)
+    if counts is not None:  # counted on the way (one-byte codes)
+        assert counts.tolist() == np.bincount(want_codes[want_codes >= 0],
+                                              minlength=len(want_uniq)).tolist()
     assert codes.tolist() == want_codes.tolist()
     assert list(uniq) == list(want_uniq)
     assert str(pd.Series(uniq).dtype) == str(pd.Series(want_uniq).dtype) == "string"
@@ -169,7 +172,7 @@ def test_factorize_on_arrow_storage_equals_pandas(generated: Path) -> None:
     _assert_factorize_same(_arrow_string(["a", None, "b", "a"], 2))  # NA: pandas' own path
     _assert_factorize_same(pd.Series(["a", None, "", "a"], dtype="string"))
     _assert_factorize_same(_arrow_string([], 10))
-    codes, uniq = tidy._factorize_small(_arrow_string([str(v) for v in range(400)] * 3, 250))
+    codes, uniq, _ = tidy._factorize_small(_arrow_string([str(v) for v in range(400)] * 3, 250))
     assert codes.dtype == np.int16 and len(uniq) == 400 and codes[-1] == 399
 
 
@@ -338,7 +341,7 @@ def test_same_text_shares_the_raw_strings_and_equals_take() -> None:
     sliced = pa.chunked_array([pa.array(["x"] * 5 + values[:1000], pa.large_string())[5:],
                                pa.array(values[1000:], pa.large_string())])
     for s in (_arrow_string(values, 333), pd.Series(pd.arrays.ArrowStringArray(sliced))):
-        codes, uniq = tidy._factorize_small(s)
+        codes, uniq, _ = tidy._factorize_small(s)
         typed_u = pd.Series(["U01", pd.NA, "U02", pd.NA], dtype="string")  # "" and "Khác" -> NA
         got = tidy._same_text(s, uniq, typed_u, codes)
         assert got is not None
@@ -347,12 +350,12 @@ def test_same_text_shares_the_raw_strings_and_equals_take() -> None:
         assert int(got.isna().sum()) == 2 * 700 + 700
         assert got.tolist()[:4] == ["U01", pd.NA, "U02", "U01"]
     s = _arrow_string(values, 333)
-    codes, uniq = tidy._factorize_small(s)
+    codes, uniq, _ = tidy._factorize_small(s)
     changed = pd.Series(["U01", pd.NA, "U2", pd.NA], dtype="string")  # a value was rewritten
     assert tidy._same_text(s, uniq, changed, codes) is None
     assert tidy._same_text(s, uniq, pd.Series([1, None, 2, None], dtype="Int64"), codes) is None
     with_na = pd.Series(["U01", None, "U01"], dtype="string")
-    codes, uniq = tidy._factorize_small(with_na)
+    codes, uniq, _ = tidy._factorize_small(with_na)
     assert tidy._same_text(with_na, uniq, pd.Series(["U01"], dtype="string"), codes) is None
 
 
