@@ -521,8 +521,11 @@ def parse_dates(s: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
 # the tidy frame
 # --------------------------------------------------------------------------------------------
 class _Collector:
+    """The failures of one export, and (``typed``) its typed distinct values by column kind."""
+
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
+        self.typed: dict[tuple[Any, ...], tuple[list[Any], pd.Series, pd.DataFrame | None]] = {}
 
     def add(self, column: str, check: str, value: Any, row: Any, severity: str,
             message: str) -> None:
@@ -756,6 +759,10 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
     with a handful of distinct codes is decoded and typed on those few values and expanded back
     by position; failures and "don't know" reasons are expanded to every row holding the value,
     in row order, exactly as the row-by-row computation lists them.
+
+    ``fail.typed`` (one per export) keeps the typed distinct values of columns that raised no
+    failure, keyed by what decoding and typing read (type, scale, "don't know" codes, labels
+    and the distinct values): the 22 items on one 1..6 scale are typed once, not 22 times.
     """
     n = len(s)
     codes, uniq = factor[:2] if factor is not None else pd.factorize(s, use_na_sentinel=True)
@@ -769,8 +776,17 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
         codes = np.where(codes < 0, len(uniq), codes)
     k = pd.Series(np.arange(len(u)))
     sub_fail = _Collector()
-    typed_u, rs_u = _type_column(_decode(u, spec, coding, langs, convert_yn), spec, k, k,
-                                 sub_fail, date_style)
+    values = [None if v is pd.NA else v for v in u.tolist()]
+    key = (spec.qtype, spec.kind, spec.codes, spec.integer_codes, tuple(spec.missing.items()),
+           spec.has_other, repr(spec.labels) if coding == "labels" else "",
+           frozenset(values))
+    if key in fail.typed:  # the same values typed for a column alike, maybe in another order
+        typed_u, rs_u = _reorder(*fail.typed[key], values)
+    else:
+        typed_u, rs_u = _type_column(_decode(u, spec, coding, langs, convert_yn), spec, k, k,
+                                     sub_fail, date_style)
+        if not sub_fail.rows:
+            fail.typed[key] = (values, typed_u, rs_u)
     typed = None if has_na else _same_text(s, uniq, typed_u, codes)
     if typed is None:
         typed = _expand(typed_u, codes)
@@ -798,6 +814,22 @@ def _decode_and_type(s: pd.Series, spec: ColumnSpec, coding: str, langs: list[st
             "item": pd.array([spec.item_id], dtype="string").take(np.zeros(len(at), np.intp)),
             "code": pd.array(rs_u["code"].to_numpy(), dtype="string").take(at),
             "reason": pd.array(rs_u["reason"].to_numpy(), dtype="string").take(at)}, copy=False)
+    return typed, rs
+
+
+def _reorder(values0: list[Any], typed0: pd.Series, rs0: pd.DataFrame | None,
+             values: list[Any]) -> tuple[pd.Series, pd.DataFrame | None]:
+    """Typed distinct values (and their reasons) computed in the order ``values0``, put in the
+    order ``values`` (the same set): typing is value by value, so only positions change."""
+    at0 = {v: i for i, v in enumerate(values0)}
+    perm = np.array([at0[v] for v in values], dtype=np.intp)
+    typed = typed0.take(perm).reset_index(drop=True)
+    if rs0 is None or not len(rs0):
+        return typed, rs0
+    inverse = np.empty(len(perm), dtype=np.int64)
+    inverse[perm] = np.arange(len(perm))
+    rs = rs0.copy()
+    rs["response_id"] = inverse[rs0["response_id"].to_numpy(dtype=np.int64)]
     return typed, rs
 
 

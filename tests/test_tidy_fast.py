@@ -246,7 +246,21 @@ def test_expand_equals_take() -> None:
 # --------------------------------------------------------------------------------------------
 # the whole tidy result
 # --------------------------------------------------------------------------------------------
+class _NoCache(dict):
+    """A cache of typed distinct values that keeps nothing: every column is typed afresh."""
+
+    def __setitem__(self, key, value) -> None:
+        return None
+
+
 def _general_paths(m: pytest.MonkeyPatch) -> None:
+    init = tidy._Collector.__init__
+
+    def no_cache(self) -> None:
+        init(self)
+        self.typed = _NoCache()
+
+    m.setattr(tidy._Collector, "__init__", no_cache)
     m.setattr(tidy, "_parse_iso_seconds", lambda t: None)
     m.setattr(tidy, "_whole_numbers", lambda t: None)
     m.setattr(tidy, "_arrow_storage", lambda s: None)
@@ -374,3 +388,34 @@ def test_line_breaks_by_byte_positions_equal_counts_per_value() -> None:
     got = csvmod._line_breaks(col)
     assert got.tolist() == want.tolist()
     assert got[:4].tolist() == [1, 1, 0, 1] and got.sum() > 1000
+
+
+def test_typed_values_are_shared_only_between_columns_typed_alike(generated: Path, sipas,
+                                                                    monkeypatch) -> None:
+    raw = read_raw(generated)
+    same = pd.Series((["1", "2", "6", ""] * 750), dtype="string")
+    data = raw.data.copy()
+    for name in ("TC[C1]", "HOCVAN", "NGHENGHIEP"):  # one set of values, three scales
+        data[raw.columns.index(name)] = same
+    # the same values first seen in another order: typed once, put in this column's order
+    data[raw.columns.index("TC[C2]")] = pd.Series((["6", "", "2", "1"] * 750), dtype="string")
+    raw.data = data
+    layout = tidy.resolve_layout(sipas)
+    fast = tidy.tidy_raw(raw, layout, secret_key=KEY)
+    with monkeypatch.context() as m:
+        _general_paths(m)
+        slow = tidy.tidy_raw(raw, layout, secret_key=KEY)
+    for a, b in ((fast.frame, slow.frame), (fast.reasons, slow.reasons),
+                 (fast.failures, slow.failures)):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    f = fast.frame
+    assert f["tc_c1"].tolist()[:4] == [1, 2, pd.NA, pd.NA]  # 6 = don't know
+    assert f["tc_c2"].tolist()[:4] == [pd.NA, pd.NA, 2, 1]
+    assert f["hocvan"].tolist()[:4] == [1, 2, 6, pd.NA]  # 6 is an answer
+    assert f["nghenghiep"].tolist()[:4] == ["1", "2", "6", pd.NA]  # text codes (has "other")
+    r = fast.reasons
+    assert r.loc[r["item"] == "tc_c2", "response_id"].tolist() == f.loc[::4, "response_id"].tolist()
+    assert r.loc[r["item"] == "tc_c1", "response_id"].tolist() == f.loc[2::4, "response_id"].tolist()
+    assert set(r.loc[r["item"] == "tc_c2", "code"]) == {"6"}
+    assert set(r.loc[r["item"].isin(["tc_c1", "tc_c2"]), "reason"]) == {"dont_know"}
+    assert not r["item"].isin(["hocvan", "nghenghiep"]).any()
