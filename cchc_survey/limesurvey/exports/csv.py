@@ -237,8 +237,12 @@ def _fast_utf8(blob: bytes, encoding: str | None, delimiter: str | None
         for chunk in col.chunks:  # scan the value bytes, not the values
             if len(chunk) and chunk.buffers()[2] is not None:
                 raw_bytes = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
-                non_ascii = non_ascii or bool(raw_bytes.size and raw_bytes.max() >= 0x80)
-                has_break = has_break or bool(np.count_nonzero((raw_bytes == 10) | (raw_bytes == 13)))
+                if not raw_bytes.size:
+                    continue
+                non_ascii = non_ascii or bool(raw_bytes.max() >= 0x80)
+                # a control byte at all (one pass) before looking for CR and LF (three)
+                has_break = has_break or bool(raw_bytes.min() <= 13 and np.count_nonzero(
+                    (raw_bytes == 10) | (raw_bytes == 13)))
         if non_ascii:
             col = _nfc(col)  # NFC at the boundary, as decode_text does
         if has_break:  # line breaks inside values, counted as the csv module counts lines
