@@ -22,7 +22,9 @@ Method (R ``survey``, Lumley 2004, 2010):
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
@@ -303,6 +305,9 @@ _MAX_CELL_FLOATS = 60_000_000
 _CHUNK_ROWS = 1 << 16
 """Rows per block of the one pass over the data (the block's buffers are ~30 MB at 28 items)."""
 
+_THREADS = min(2, os.cpu_count() or 1)
+"""Threads of the pass over the blocks (each sums its own blocks; the sums are added at the end)."""
+
 
 def _cross_cells(doms: Sequence[Domains], n: int) -> tuple[np.ndarray, int, list[np.ndarray]]:
     """Cells of the cross-classification of the domains (a row outside a domain is a level too).
@@ -374,41 +379,55 @@ def _cell_moments(design: SurveyDesign, Ym: np.ndarray, used: np.ndarray, cells:
     sort_codes = cells.astype(np.int16) if C < 2**15 else cells  # 16-bit keys: a radix sort
     m = used.shape[0]
     used_t = used.T.astype(float)
-    T = np.zeros((start, 2 * k))
-    gram = np.zeros((C, 2 * k, 2 * k))
-    counts = np.zeros((C, 2 * m))
-    buf = np.empty((min(_CHUNK_ROWS, n), 2 * k))
-    # one BLAS thread: the block products are small, and a threaded BLAS that waits for a busy
-    # second core turns 0.1 s into seconds on a shared 2-core machine
-    with threadpool_limits(limits=1, user_api="blas"):
-        for a in range(0, n, _CHUNK_ROWS):  # blocks of rows; each step vectorised
+
+    def block_sums(firsts: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Totals, second moments and counts of the blocks starting at ``firsts``."""
+        T = np.zeros((start, 2 * k))
+        gram = np.zeros((C, 2 * k, 2 * k))
+        counts = np.zeros((C, 2 * m))
+        buf = np.empty((min(_CHUNK_ROWS, n), 2 * k))
+        for a in firsts:  # blocks of rows; each step vectorised
             b = min(n, a + _CHUNK_ROWS)
             nn = b - a
-            miss = np.isnan(Ym[a:b])
-            y0 = buf[:nn]
-            np.copyto(y0[:, :k], Ym[a:b])
-            np.copyto(y0[:, :k], 0.0, where=miss)
-            np.subtract(1.0, miss, out=y0[:, k:])
-            anyobs = (y0[:, k:] @ used_t) > 0  # a valid item among those each row of L uses
-            y0 *= sw[a:b, None]
-            ind = sparse.csc_matrix((rows_val[a:b].ravel(), rows_idx[a:b].ravel(),
-                                     np.arange(0, nb * nn + 1, nb)), shape=(start, nn))
-            T += ind @ y0
-            # second moments and counts by cell: the block's rows grouped by cell
             if C == 1:
-                ys, an, wb, starts, cs = y0, anyobs, w[a:b], np.zeros(1, dtype=np.int64), cells[a:a + 1]
-            else:
+                src, ri, rv, wb, cs, starts = (Ym[a:b], rows_idx[a:b], rows_val[a:b], w[a:b],
+                                               cells[a:a + 1], np.zeros(1, dtype=np.int64))
+            else:  # the block's rows grouped by cell
                 perm = np.argsort(sort_codes[a:b], kind="stable")
-                ys, an, wb = y0[perm], anyobs[perm], w[a:b][perm]
+                src, ri, rv, wb = Ym[a:b][perm], rows_idx[a:b][perm], rows_val[a:b][perm], w[a:b][perm]
                 csort = cells[a:b][perm]
                 starts = np.r_[0, np.flatnonzero(np.diff(csort)) + 1]
                 cs = csort[starts]
+            miss = np.isnan(src)
+            y0 = buf[:nn]
+            np.copyto(y0[:, :k], src)
+            np.copyto(y0[:, :k], 0.0, where=miss)
+            np.subtract(1.0, miss, out=y0[:, k:])
+            anyobs = (y0[:, k:] @ used_t) > 0  # a valid item among those each row of L uses
+            y0 *= np.sqrt(wb)[:, None]
+            ind = sparse.csc_matrix((rv.ravel(), ri.ravel(), np.arange(0, nb * nn + 1, nb)),
+                                    shape=(start, nn))
+            T += ind @ y0
             ends = np.r_[starts[1:], nn]
             for c, s_, e_ in zip(cs.tolist(), starts.tolist(), ends.tolist(), strict=True):
-                seg = ys[s_:e_]
+                seg = y0[s_:e_]
                 gram[c] += seg.T @ seg
-            counts[cs, :m] += np.add.reduceat(an.astype(float), starts, axis=0)
-            counts[cs, m:] += np.add.reduceat(an * wb[:, None], starts, axis=0)
+            counts[cs, :m] += np.add.reduceat(anyobs.astype(float), starts, axis=0)
+            counts[cs, m:] += np.add.reduceat(anyobs * wb[:, None], starts, axis=0)
+        return T, gram, counts
+
+    # two threads on two cores (numpy, BLAS and sparse products release the GIL), each with one
+    # BLAS thread: the block products are small, and a threaded BLAS that waits for a busy core
+    # turns 0.1 s into seconds on a shared 2-core machine
+    firsts = list(range(0, n, _CHUNK_ROWS))
+    nthreads = max(1, min(_THREADS, len(firsts)))
+    with threadpool_limits(limits=1, user_api="blas"):
+        if nthreads == 1:
+            parts = [block_sums(firsts)]
+        else:
+            with ThreadPoolExecutor(nthreads) as ex:
+                parts = list(ex.map(block_sums, [firsts[t::nthreads] for t in range(nthreads)]))
+    T, gram, counts = (np.sum(same, axis=0) for same in zip(*parts, strict=True))
     blocks = []  # the sums of each indicator, back in full (pair) layout
     for j, size in enumerate([npsu * C, *(st.ncell * C for st in steps)]):
         full = np.zeros((size, 2 * k))

@@ -245,10 +245,13 @@ def _dense_reference(d: SurveyDesign, Y: np.ndarray, L: np.ndarray, dom: np.ndar
     return float(L[0] @ p), np.sqrt(var), var / (svyvar * (nh - nv) / (nh * nv)), float(nv)
 
 
+@pytest.mark.parametrize("threads", [1, 2])
 @pytest.mark.parametrize("how", ["none", "poststratify", "rake", "linear"])
 def test_one_pass_over_several_domain_variables_equals_the_definition(
-        des: SurveyDesign, df: pd.DataFrame, how: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``bys=[None, area, resp_type with gaps]`` in one pass, blocks smaller than a cell."""
+        des: SurveyDesign, df: pd.DataFrame, how: str, threads: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``bys=[None, area, resp_type with gaps]`` in one pass, blocks smaller than a cell, the
+    blocks summed by one thread or shared by two."""
     ga = pd.DataFrame(META["margins"]["gender_age"])
     area = pd.DataFrame(META["margins"]["area"])
     d = {"none": lambda: des,
@@ -256,6 +259,7 @@ def test_one_pass_over_several_domain_variables_equals_the_definition(
          "rake": lambda: des.rake([ga, area], maxit=100, epsilon=1e-12),
          "linear": lambda: des.calibrate([ga, area])}[how]()
     monkeypatch.setattr(E, "_CHUNK_ROWS", 97)  # block edges fall inside cells
+    monkeypatch.setattr(E, "_THREADS", threads)
     Y = df[["sat_acc_1", "sat_acc_2", "sat_acc_3"]].to_numpy().copy()
     L = np.array([[0.5, 0.25, 0.25], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     rtype = df["resp_type"].astype(object).where(np.arange(len(df)) % 7 != 0)  # 1/7 in no domain
