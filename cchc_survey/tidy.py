@@ -511,6 +511,8 @@ def parse_dates(s: pd.Series, style: str) -> tuple[pd.Series, pd.Series]:
         if not todo.any():
             break
         got = pd.to_datetime(t[todo], format=fmt, errors="coerce")
+        # a date outside datetime64[ns] (years 1677-2262) is no date LimeSurvey wrote: unparsed
+        got = got.where((got >= pd.Timestamp.min) & (got <= pd.Timestamp.max))
         ok = got.notna()
         out.loc[ok[ok].index] = got[ok].astype("datetime64[ns]")
         todo = todo & out.isna()

@@ -186,6 +186,7 @@ DATES = [
     "2262-04-11 00:00:00", "2026-01-05 07:20:2x",
     "20260105 07:20:25 ", "2026-01-05 07:20:25.5", "", "   ", "not a date", "２０26-01-05 07:20:25",
     "2000-02-29 12:00:00", "1900-02-29 12:00:00", "2026-12-31 23:59:59", "1970-01-01 00:00:00",
+    "2300-01-01 00:00:00", "1500-06-01 00:00:00", "9999-12-31 23:59:59",  # beyond datetime64[ns]
 ]
 
 
@@ -211,6 +212,8 @@ def test_iso_dates_by_numpy_equal_pandas(monkeypatch) -> None:
     assert pd.isna(got["2026-02-30 10:00:00"])
     unparsed = {d for d, b in zip(DATES, bad.tolist(), strict=True) if b}
     assert {"2026-02-30 10:00:00", "2026-01-05 24:00:00", "not a date"} <= unparsed
+    # a year pandas cannot hold is reported as an unparsed date, not an OutOfBoundsDatetime crash
+    assert {"2300-01-01 00:00:00", "1500-06-01 00:00:00", "9999-12-31 23:59:59"} <= unparsed
     assert "" not in unparsed and "   " not in unparsed
     parsed = tidy._parse_iso_seconds(_arrow_string(DATES, 10).str.strip())
     assert parsed is not None
