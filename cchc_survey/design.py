@@ -74,14 +74,21 @@ def _codes(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques, dtype=object)
 
 
-def _text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``_codes(values.astype(str))``, the text made once per distinct value, not once per row.
 
     The levels are the distinct texts in sorted order, as when the whole column is turned into
     text first (1M integer PSU labels: one factorisation and 1,200 ``str``, not 1M). Distinct
     values are told apart as their texts are: numbers by their bits (``-0.0`` is not ``0.0``),
     and a column of Python objects (where ``1 == 1.0 == True``) is made text row by row.
+    Missing values (NaN, None, NA) get code -1 and no level.
     """
+    missing = values.isna().to_numpy()
+    if missing.any():
+        codes = np.full(len(values), -1, dtype=np.int64)
+        present, present_levels = text_codes(values[~missing])
+        codes[~missing] = present
+        return codes, present_levels
     if values.dtype == object:
         values = values.astype(str)
     key: pd.Series | np.ndarray = values
@@ -366,11 +373,11 @@ class SurveyDesign:
             raise DesignError(f"{what}: weights must be positive and finite; row {row} has "
                               f"{float(w[row])!r} ({int(badw.sum())} bad rows).")
         if strata is not None:
-            s_codes, s_levels = _text_codes(df[strata])
+            s_codes, s_levels = text_codes(df[strata])
         else:
             s_codes, s_levels = np.zeros(n, dtype=np.int64), np.array(["1"], dtype=object)
         if cluster is not None:
-            l_codes, p_levels = _text_codes(df[cluster])
+            l_codes, p_levels = text_codes(df[cluster])
             if nest:
                 # PSU = (stratum, label), numbered in the order of the text "stratum\x1flabel":
                 # stratum codes by their text, then labels by theirs (the \x1f separator sorts
@@ -446,10 +453,14 @@ class SurveyDesign:
             raise DesignError(f"weights have shape {w.shape}, the design has {self.n} rows.")
         return replace(self, weights=w, calibrations=(), history=())
 
-    def column(self, name: str) -> np.ndarray:
+    def series(self, name: str) -> pd.Series:
+        """A column of the design's data in its own dtype (error naming it when absent)."""
         if name not in self.data.columns:
             raise DesignError(f"column {name!r} is not in the design's data.")
-        return self.data[name].to_numpy()
+        return self.data[name]
+
+    def column(self, name: str) -> np.ndarray:
+        return self.series(name).to_numpy()
 
     # ------------------------------------------------------------------ variance
     def residualise(self, x: np.ndarray) -> np.ndarray:
@@ -541,7 +552,7 @@ class SurveyDesign:
                 raise WeightingError(f"{where}: variable {v!r} is missing at row "
                                      f"{int(np.flatnonzero(miss)[0])} ({int(miss.sum())} rows); "
                                      "impute or drop them before weighting.")
-            cache[v] = _text_codes(self.data[v])
+            cache[v] = text_codes(self.data[v])
         return _cross_codes([cache[v] for v in variables])
 
     def _poststrat_factors(self, w: np.ndarray, margin: Margin, codes: np.ndarray,

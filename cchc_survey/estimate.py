@@ -40,6 +40,7 @@ from .design import (
     domain_psu_totals,
     group_sum,
     project_cell_sums,
+    text_codes,
 )
 from .errors import CchcSurveyError
 from .scoretable import score_table
@@ -73,21 +74,15 @@ def make_domains(design: SurveyDesign, by: str | np.ndarray | pd.Series | None) 
     """Domains from a column name or an array; ``None`` is the whole sample (one domain)."""
     if by is None:
         return Domains(np.zeros(design.n, dtype=np.int64), ("",), "")
-    values: np.ndarray | pd.Series
     if isinstance(by, str):
-        if by not in design.data.columns:
-            raise DesignError(f"column {by!r} is not in the design's data.")
-        values = design.data[by]  # its own dtype (Arrow text factorises without Python strings)
+        values = design.series(by)  # its own dtype (Arrow text factorises without Python strings)
         name = by
     else:
-        values = np.asarray(by)
+        values = pd.Series(np.asarray(by))
         name = str(getattr(by, "name", None) or "by")
     if values.shape[0] != design.n:
         raise EstimationError(f"by= has {values.shape[0]} values, the design has {design.n} rows.")
-    # the text of each distinct value, not of each row; levels sorted as text (1 and "1" are one)
-    raw, uniq = pd.factorize(pd.Series(values, copy=False), sort=False)  # NaN -> -1
-    tcodes, levels = pd.factorize(pd.Series([str(u) for u in uniq], dtype=object), sort=True)
-    codes = np.where(raw >= 0, np.append(tcodes, -1)[raw], -1)
+    codes, levels = text_codes(values.reset_index(drop=True))  # missing -> -1: in no domain
     return Domains(codes.astype(np.int64), tuple(str(u) for u in levels), name)
 
 

@@ -26,7 +26,7 @@ from cchc_survey.design import (
     WeightingError,
     _as_margins,
     _codes,
-    _text_codes,
+    text_codes,
 )
 from cchc_survey.generate import DemoDesign, generate, write_limesurvey_csv
 from cchc_survey.indices.score import design_from_tidy
@@ -143,7 +143,7 @@ def test_rake_on_a_generated_tidy_frame_is_bit_identical(tmp_path: Path) -> None
     pd.Series(pd.to_datetime(["2026-01-02", "2026-01-01", "2026-01-02"])),
 ])
 def test_text_codes_equal_the_codes_of_the_row_texts(values: pd.Series) -> None:
-    codes, levels = _text_codes(values)
+    codes, levels = text_codes(values)
     ref_codes, ref_levels = _codes(values.astype(str))
     np.testing.assert_array_equal(codes, ref_codes)
     assert list(levels) == list(ref_levels)

@@ -278,3 +278,20 @@ def test_one_pass_over_several_domain_variables_equals_the_definition(
     single = E.linear_ratio_combination(d, Y, L, by="area")
     np.testing.assert_allclose(single.se, res[1].se, rtol=1e-12)
     np.testing.assert_allclose(single.cov, res[1].cov, rtol=1e-12, atol=1e-20)
+
+
+def test_domains_are_the_texts_of_the_values_and_missing_is_in_no_domain(des: SurveyDesign) -> None:
+    """Domain levels are the sorted texts of the values (as ``astype(str)`` would make them,
+    ``-0.0`` apart from ``0.0``); NaN, None and NA rows belong to no domain."""
+    n = des.n
+    for values, labels in [
+        (pd.Series(["b", "a", None] * (n // 3) + ["a"] * (n % 3), dtype="string[pyarrow]"),
+         ("a", "b")),
+        (np.array([2.0, np.nan, -0.0, 0.0] * (n // 4) + [2.0] * (n % 4)), ("-0.0", "0.0", "2.0")),
+    ]:
+        d = E.make_domains(des, values)
+        assert d.labels == labels
+        missing = pd.isna(pd.Series(values)).to_numpy()
+        assert (d.codes[missing] == -1).all() and (d.codes[~missing] >= 0).all()
+        text = pd.Series(values)[~missing].astype(str).to_numpy()
+        assert (np.asarray(d.labels, dtype=object)[d.codes[~missing]] == text).all()
