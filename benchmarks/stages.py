@@ -43,7 +43,7 @@ from cchc_survey.checks import clean  # noqa: E402
 from cchc_survey.design import SurveyDesign  # noqa: E402
 from cchc_survey.estimate import linear_ratio_combination  # noqa: E402
 from cchc_survey.generate import DemoDesign, generate, write_limesurvey_csv  # noqa: E402
-from cchc_survey.indices.linear import score_matrix  # noqa: E402
+from cchc_survey.indices.linear import score_codes, score_matrix  # noqa: E402
 from cchc_survey.indices.score import design_from_tidy, score  # noqa: E402
 from cchc_survey.instrument import Instrument  # noqa: E402
 from cchc_survey.instrument.load import parse_instrument  # noqa: E402
@@ -203,8 +203,15 @@ def write_rdata(work: Path, inst: Instrument) -> dict[str, Any]:
     assert unit is not None and rt is not None
     ucodes, ulevels = pd.factorize(kept[unit].astype(str), sort=True)
     items = criterion_items(inst)
-    sf_max = 100.0  # the indicator score of a satisfied answer (score function 'satisfied')
-    Y = score_matrix(kept, inst, tuple(items)) / sf_max
+    # 0/1 indicators: each item's score divided by the score of a satisfied answer, as the
+    # instrument's score function gives it (an indicator scores that value or 0)
+    Y = score_matrix(kept, inst, tuple(items))  # (raises when an item has no score function)
+    top = []
+    for it in map(inst.item, items):
+        sf = inst.score_function(it)
+        assert sf is not None  # score_matrix checked it
+        top.append(max(score_codes(sf, inst, it).values()))
+    Y = Y / np.array(top)
     cols: dict[str, np.ndarray] = {
         "stratum": design.strata + 1.0, "psu": design.psu + 1.0, "w": design.weights,
         "unit": ucodes + 1.0,
