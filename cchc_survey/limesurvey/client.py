@@ -655,9 +655,7 @@ class LimeSurvey:
         ``b"\\r\\n"`` (README behaviour 10); a survey with no response at all raises
         :class:`~cchc_survey.limesurvey.errors.NoResponsesError`.
         """
-        _check_option("completion", completion, ("all", "complete", "incomplete"))
-        _check_option("heading", heading, ("code", "full", "abbreviated"))
-        _check_option("response", response, ("short", "long"))
+        _check_export_options(completion, heading, response)
         params: list[Any] = [survey_id, document, language, completion, heading, response,
                              from_id, to_id, list(fields) if fields else None]  # fmt: skip
         result = self.call("export_responses", *_trim(params))
@@ -675,9 +673,7 @@ class LimeSurvey:
         response: ResponseType = "short",
     ) -> bytes:
         """``export_responses_by_token``: the responses of one participant token."""
-        _check_option("completion", completion, ("all", "complete", "incomplete"))
-        _check_option("heading", heading, ("code", "full", "abbreviated"))
-        _check_option("response", response, ("short", "long"))
+        _check_export_options(completion, heading, response)
         # PHP defaults of export_responses_by_token after sToken: null, 'all', 'code', 'short'.
         params = _trim([survey_id, document, token, language, completion, heading, response],
                        defaults=[None, "all", "code", "short"])  # fmt: skip
@@ -797,6 +793,13 @@ def _check_option(name: str, value: str, allowed: Iterable[str]) -> None:
         # LimeSurvey silently treats unknown values as the default (README behaviour 10):
         # refuse them here so that a typo does not export the wrong thing.
         raise ConfigError(f"{name}={value!r} is not one of {', '.join(allowed)}.")
+
+
+def _check_export_options(completion: str, heading: str, response: str) -> None:
+    """The options every response export takes, checked before the call."""
+    _check_option("completion", completion, ("all", "complete", "incomplete"))
+    _check_option("heading", heading, ("code", "full", "abbreviated"))
+    _check_option("response", response, ("short", "long"))
 
 
 def _mask_email(email: str) -> str:

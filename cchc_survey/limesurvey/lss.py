@@ -255,17 +255,24 @@ def read_lss(source: str | Path | bytes) -> Codebook:
     )
 
 
+def _texts_by_language(rows: list[dict[str, str]], key: str, fields: tuple[str, ...],
+                       langs: list[str], table: str, where: str) -> list[dict[int, dict[str, str]]]:
+    """For each of ``fields``: id (``key``) -> language -> NFC text, from the l10n rows."""
+    out: list[dict[int, dict[str, str]]] = [defaultdict(dict) for _ in fields]
+    for r in rows:
+        if "language" not in r or r["language"] not in langs:
+            continue
+        rid = _int(_need(r, key, table, where))
+        for texts, f in zip(out, fields, strict=True):
+            texts[rid][r["language"]] = nfc(r.get(f, ""))
+    return out
+
+
 def _read_groups(root: Element, langs: list[str], where: str) -> list[CodebookGroup]:
     grows = _rows(root, "groups")
     l10n = _rows(root, "group_l10ns") or grows  # before LimeSurvey 4 texts sit in the group rows
-    names: dict[int, dict[str, str]] = defaultdict(dict)
-    descs: dict[int, dict[str, str]] = defaultdict(dict)
-    for r in l10n:
-        if "language" not in r or r["language"] not in langs:
-            continue
-        gid = _int(_need(r, "gid", "group_l10ns", where))
-        names[gid][r["language"]] = nfc(r.get("group_name", ""))
-        descs[gid][r["language"]] = nfc(r.get("description", ""))
+    names, descs = _texts_by_language(l10n, "gid", ("group_name", "description"), langs,
+                                      "group_l10ns", where)
     seen: dict[int, dict[str, str]] = {}
     for r in grows:
         gid = _int(_need(r, "gid", "groups", where))
@@ -287,14 +294,8 @@ def _read_questions(
 ) -> list[CodebookQuestion]:
     rows = _rows(root, "questions") + _rows(root, "subquestions")
     l10n = _rows(root, "question_l10ns") or rows
-    texts: dict[int, dict[str, str]] = defaultdict(dict)
-    helps: dict[int, dict[str, str]] = defaultdict(dict)
-    for r in l10n:
-        if "language" not in r or r["language"] not in langs:
-            continue
-        qid = _int(_need(r, "qid", "question_l10ns", where))
-        texts[qid][r["language"]] = nfc(r.get("question", ""))
-        helps[qid][r["language"]] = nfc(r.get("help", ""))
+    texts, helps = _texts_by_language(l10n, "qid", ("question", "help"), langs,
+                                      "question_l10ns", where)
 
     mains: dict[int, dict[str, str]] = {}
     subs: dict[int, dict[int, dict[str, str]]] = defaultdict(dict)
