@@ -80,6 +80,15 @@ def _official_rows(official: pd.DataFrame, index: str | None) -> pd.DataFrame:
     return t
 
 
+def _comparison_rows(base: dict[str, object], role: str, official: pd.DataFrame
+                     ) -> list[dict[str, object]]:
+    """One comparison row per published value in ``official`` (tidy official rows)."""
+    return [{**base, "role": role, "official_province": r["province_std"],
+             "official_value": r["value"], "official_se": r["se"],
+             "official_source_url": r["source_url"], "official_note": r["note"],
+             "aggregate_method": ""} for r in official.to_dict("records")]
+
+
 def compare_official(
     scores: pd.DataFrame,
     official: pd.DataFrame,
@@ -178,11 +187,7 @@ def compare_official(
             if era == "old" or new_year or len(comps) == 1:
                 own_names = [target] if (era == "old" or new_year) else comps
                 mine = oy[oy["province_std"].isin(own_names)]
-                for _, r in mine.iterrows():
-                    rows.append({**base, "role": "province", "official_province": r["province_std"],
-                                 "official_value": r["value"], "official_se": r["se"],
-                                 "official_source_url": r["source_url"], "official_note": r["note"],
-                                 "aggregate_method": ""})
+                rows.extend(_comparison_rows(base, "province", mine))
                 if mine.empty:
                     rows.append({**base, "role": "province", "official_province": "",
                                  "official_value": np.nan, "official_se": np.nan,
@@ -192,11 +197,7 @@ def compare_official(
                 continue
             # A merged post-2025 unit against pre-2025 official values.
             mine = oy[oy["province_std"].isin(comps)]
-            for _, r in mine.iterrows():
-                rows.append({**base, "role": "component", "official_province": r["province_std"],
-                             "official_value": r["value"], "official_se": r["se"],
-                             "official_source_url": r["source_url"], "official_note": r["note"],
-                             "aggregate_method": ""})
+            rows.extend(_comparison_rows(base, "component", mine))
             have = mine.drop_duplicates("province_std")
             missing = [c for c in comps if c not in set(have["province_std"])]
             if aggregate == "weighted":
