@@ -145,7 +145,7 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
     doms = list(by) if by is not None else domains(inst, design.data)
     variants = [v.id for v in inst.methodology.aggregation.variants]
     scores = concat(score(design, inst, variant=v, by=doms) for v in variants)
-    items = concat(item_table(design, inst, by=d) for d in doms)
+    items = item_table(design, inst, by=doms)
     rel_input = reliability_inputs(inst, design.data)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReliabilityWarning)

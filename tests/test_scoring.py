@@ -278,3 +278,23 @@ def test_score_matrix_is_the_same_for_int64_float_and_text_codes(oracle_inst) ->
     expect = [table.get(v, np.nan) if v is not None else np.nan for v in raw]
     np.testing.assert_array_equal(got[:, 0], expect)
     assert np.isnan(got[5:9, 0]).all() and not np.isnan(got[:5, 0]).any()
+
+
+def test_item_table_by_several_variables_equals_an_independent_count(demo_tidy) -> None:
+    """Every scored item's share satisfied, overall and by unit in one call: the same rows as one
+    call per variable, and each equal to a count of the answers (unweighted design)."""
+    from cchc_survey.indices.score import item_table
+
+    inst, frame = demo_tidy
+    frame = frame[frame["complete"]].reset_index(drop=True)
+    design = design_from_tidy(frame, inst, weighted=False)
+    both = item_table(design, inst, by=[None, "donvi"])
+    one_by_one = pd.concat([item_table(design, inst), item_table(design, inst, by="donvi")],
+                           ignore_index=True)
+    pd.testing.assert_frame_equal(both.reset_index(drop=True), one_by_one)
+    for code, unit in [("tc_c1", ""), ("cc_c3", "U04")]:
+        rows = frame if not unit else frame[frame["donvi"] == unit]
+        answers = pd.to_numeric(rows[code]).dropna()
+        got = both[(both["code"] == code) & (both["group_value"] == unit)].iloc[0]
+        assert got["estimate"] == pytest.approx(100 * (answers >= 4).mean(), abs=1e-9)
+        assert got["n"] == len(answers)

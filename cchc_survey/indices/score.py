@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..design import SurveyDesign
 from ..errors import MethodologyError
-from ..estimate import linear_ratio_combination, linear_ratio_combinations
+from ..estimate import linear_ratio_combinations
 from ..instrument.model import Component, Instrument
 from ..scoretable import concat, score_table
 from .linear import Aggregation, build_aggregation, score_matrix
@@ -221,16 +221,20 @@ def coverage(inst: Instrument, variant: str | None = None) -> pd.DataFrame:
     })
 
 
-def item_table(design: SurveyDesign, inst: Instrument, *, by: str | None = None,
-               level: float = 0.95) -> pd.DataFrame:
-    """Item-level scores (the mean of each scored item's respondent score) as a score table."""
+def item_table(design: SurveyDesign, inst: Instrument, *,
+               by: str | Sequence[str | None] | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Item-level scores (the mean of each scored item's respondent score) as a score table.
+
+    ``by``: domain variable(s) as in :func:`score` (all of them in one pass over the rows).
+    """
     agg = build_aggregation(inst)
     Y = score_matrix(design.data, inst, agg.items)
-    res = linear_ratio_combination(design, Y, None, by=by, codes=list(agg.items), level=level)
-    items = [inst.item(i) for i in agg.items]
-    t = _decorate(res.to_frame(level), inst, agg, by, res.domains.labels,
-                  [("item", it.text.vi, it.text.en or it.text.vi) for it in items])
-    return score_table(t)
+    bys: list[str | None] = [by] if by is None or isinstance(by, str) else list(by)
+    results = linear_ratio_combinations(design, Y, None, bys=bys, codes=list(agg.items),
+                                        level=level)
+    rows = [("item", it.text.vi, it.text.en or it.text.vi) for it in map(inst.item, agg.items)]
+    return concat(score_table(_decorate(res.to_frame(level), inst, agg, var, res.domains.labels,
+                                        rows)) for var, res in zip(bys, results, strict=True))
 
 
 def unit_wave_table(design: SurveyDesign, inst: Instrument, *, variant: str | None = None,
