@@ -14,19 +14,24 @@ Commands (``cchc-survey --help``):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from . import QUESTIONNAIRES
-from .errors import CchcSurveyError
+from .errors import CchcSurveyError, InputFileError, Problem
 
 app = typer.Typer(help="cchc_survey: SIPAS / PAPI / PAR Index surveys, from questionnaire to report.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 lss_app = typer.Typer(help="LimeSurvey survey structure files (.lss).", no_args_is_help=True)
 app.add_typer(lss_app, name="lss")
-console = Console()
+# soft_wrap: a message is printed on one line and left to the terminal to wrap, so a path or a
+# number in it is never cut by a newline (a log or a redirected output keeps it whole).
+console = Console(soft_wrap=True)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _fail(exc: CchcSurveyError) -> None:
@@ -83,6 +88,52 @@ def lss_build(instrument: Annotated[Path, typer.Argument(help="Instrument YAML f
     console.print(f"wrote {path}")
 
 
+def read_margin_csv(path: Path) -> pd.DataFrame:
+    """Read one population-margin CSV for ``report --margins``.
+
+    The file has one column per weighting variable (codes as in the export, read as text) and a
+    ``Freq`` column with the population count of each cell. UTF-8 (with or without BOM).
+
+    Raises:
+        InputFileError: the file is missing, unreadable, has no ``Freq`` column, or a ``Freq``
+            that is not a non-negative number (the first such row is named).
+
+    Example:
+        >>> read_margin_csv(Path("margins_donvi.csv"))  # doctest: +SKIP
+    """
+    import pandas as pd
+
+    fix_shape = ("give one column per weighting variable and a 'Freq' column of population "
+                 "counts, e.g. 'donvi,Freq' then 'U01,1250'.")
+    if not path.is_file():
+        raise InputFileError([Problem(str(path), "--margins", "the file does not exist or is not "
+                                      "a file.", "check the path.")], "cannot read margin file")
+    try:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputFileError([Problem(str(path), "--margins", f"not a readable UTF-8 CSV ({exc}).",
+                                      "save it again as 'CSV UTF-8'; " + fix_shape)],
+                             "cannot read margin file") from exc
+    if "Freq" not in df.columns or len(df.columns) < 2:
+        raise InputFileError([Problem(str(path), "header", f"columns {list(df.columns)} have no "
+                                      "'Freq' column or no variable column.", fix_shape)],
+                             "cannot read margin file")
+    text = df["Freq"].str.strip()
+    freq = pd.to_numeric(text, errors="coerce")
+    # "1.250" is 1250 people written the Vietnamese way, not 1.25: refuse it rather than guess.
+    grouped = text.str.fullmatch(r"\d{1,3}([.,]\d{3})+")
+    bad = (freq.isna() | (freq < 0) | grouped).to_numpy()
+    if bad.any():
+        k = int(bad.argmax())
+        raise InputFileError([Problem(str(path), f"row {k + 2}, column Freq",
+                                      f"{df['Freq'].iloc[k]!r} is not a non-negative number "
+                                      f"({int(bad.sum())} such row(s)).",
+                                      "write the population count as a plain number "
+                                      "(no thousands separator).", line=k + 2)],
+                             "cannot read margin file")
+    return df.assign(Freq=freq.astype(float))
+
+
 @app.command()
 def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response export (any format).")],
            instrument: Annotated[Path, typer.Option(help="The instrument YAML of the survey.")],
@@ -92,21 +143,25 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
            organisation: Annotated[str, typer.Option(help="Reporting unit.")] = "Sở Nội vụ",
            title: Annotated[str, typer.Option(help="Report title.")] = "",
            lang: Annotated[str, typer.Option(help="vi or en.")] = "vi",
+           encoding: Annotated[str | None, typer.Option(
+               help="The export's text encoding when it is not UTF-8, e.g. cp1258 "
+                    "(a CSV saved by Excel on Vietnamese Windows) or utf-16.")] = None,
            ) -> None:
     """Read EXPORT, check, weight, score and write the Excel, HTML and Word reports and charts."""
-    import pandas as pd
-
     from .instrument import load_instrument
     from .pipeline import analyse, provenance, weighting_for_report
     from .report import ReportInputs, write_all
     from .tidy import read_export
 
     try:
+        if lang not in ("vi", "en"):
+            raise InputFileError([Problem("--lang", "option", f"unknown language {lang!r}",
+                                          "use --lang vi or --lang en.")],
+                                 "cannot write the report")
         inst = load_instrument(instrument)
+        ms = [read_margin_csv(m) for m in margins] if margins else None
         with console.status("reading the export ..."):
-            tidy = read_export(export, inst)
-        ms = [pd.read_csv(m, dtype=str).assign(Freq=lambda d: d["Freq"].astype(float))
-              for m in margins] if margins else None
+            tidy = read_export(export, inst, encoding=encoding)
         with console.status("checking, weighting, scoring ..."):
             an = analyse(tidy.frame, inst, margins=ms)
         inputs = ReportInputs(
