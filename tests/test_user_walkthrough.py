@@ -108,3 +108,32 @@ def test_margin_csv_good_file_reads_codes_as_text(tmp_path: Path) -> None:
     assert df["Freq"].tolist() == [860.0, 140.5]
     assert df["Freq"].dtype == "float64"
     pd.testing.assert_series_equal(df["Freq"], pd.Series([860.0, 140.5], name="Freq"))
+
+
+def test_report_speaks_vietnamese_in_checks_weighting_and_groups(par_export: Path,
+                                                                 tmp_path: Path) -> None:
+    import openpyxl
+
+    r = _report(str(par_export), "--instrument", str(PAR), "--out", str(tmp_path / "r"))
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(tmp_path / "r" / "bao_cao.xlsx")
+    ws = wb["Kiểm tra dữ liệu"]
+    rows = list(ws.iter_rows(min_row=5, values_only=True))
+    assert rows, "the demo export has flagged rows"
+    rules = {row[0] for row in rows}
+    severities = {row[4] for row in rows}
+    assert "Phiếu chưa hoàn thành (incomplete)" in rules
+    assert all("(" in rule for rule in rules)  # every demo rule has Vietnamese wording
+    assert severities <= {"Lỗi", "Cảnh báo", "Thông tin"} and severities
+    ws = wb["Gia quyền"]
+    summary = {ws.cell(k, 1).value: ws.cell(k, 2) for k in range(4, 11)}
+    assert summary["Số vòng lặp"].number_format == "0"
+    assert summary["Trọng số nhỏ nhất"].number_format == "0.00"
+    assert summary["Trọng số lớn nhất"].number_format == "0.00"
+    assert summary["Cỡ mẫu hiệu dụng"].number_format == "0.0"
+    html = (tmp_path / "r" / "bao_cao.html").read_text(encoding="utf-8")
+    assert "Biến phân nhóm: Đơn vị (donvi) (" in html
+    assert "Biến phân nhóm: Đợt khảo sát (wave) (" in html
+    assert "Biến phân nhóm: donvi (" not in html
+    assert "Phiếu chưa hoàn thành (incomplete)" in html
+    assert "<td>warning</td>" not in html and "<td>Cảnh báo</td>" in html

@@ -24,7 +24,7 @@ from plotly.offline import get_plotlyjs
 from .charts import FONT_FAMILY, gap_chart, index_charts
 from .inputs import ReportInputs
 from .labels import Lang, t, t_opt
-from .tables import present_comparison, present_scores, translate_headers
+from .tables import present_checks, present_comparison, present_scores, translate_headers
 
 CSP = ("default-src 'none'; script-src 'unsafe-inline' 'unsafe-eval'; "
        "style-src 'unsafe-inline'; img-src data: blob:; font-src data:")
@@ -110,6 +110,13 @@ def _chart_html(fig: go.Figure, caption: str, chart_id: str) -> str:
             f"<figcaption>{_esc(caption)}</figcaption></figure>")
 
 
+def group_var_label(var: str, inputs: ReportInputs, lang: Lang = "vi") -> str:
+    """The name a reader sees for a group variable: the units' and the waves' variables in words
+    (``Đơn vị (donvi)``, ``Đợt khảo sát (wave)``), any other as its code."""
+    key = {inputs.unit_var: "unit_axis", inputs.wave_var: "wave"}.get(var)
+    return f"{t(key, lang)} ({var})" if key else var
+
+
 def _score_section(name: str, table: pd.DataFrame, inputs: ReportInputs, lang: Lang,
                    charts: list[tuple[str, go.Figure]], first_chart: int) -> str:
     parts: list[str] = []
@@ -129,7 +136,8 @@ def _score_section(name: str, table: pd.DataFrame, inputs: ReportInputs, lang: L
         parts.append(_table(present_scores(whole, lang).drop(columns=hidden), digits))
     for gv in pd.unique(table.loc[table["group_var"] != "", "group_var"]):
         sub = table[table["group_var"] == gv]
-        parts.append(f"<details><summary>{_esc(t('group_var', lang))}: {_esc(gv)} "
+        parts.append(f"<details><summary>{_esc(t('group_var', lang))}: "
+                     f"{_esc(group_var_label(str(gv), inputs, lang))} "
                      f"({len(sub)})</summary>"
                      + _table(present_scores(sub, lang).drop(columns=hidden), digits)
                      + "</details>")
@@ -165,7 +173,7 @@ def build_html(inputs: ReportInputs, *, lang: Lang = "vi") -> str:
                 "count": sev.to_numpy()})
             body = (f"<h3>{_esc(t('summary_by_severity', lang))}</h3>"
                     + _table(translate_headers(counts, lang))
-                    + _table(translate_headers(checks, lang)))
+                    + _table(present_checks(checks, lang)))
         sections.append(("data-quality", t("data_quality", lang), body))
     if inputs.weighting is not None:
         summ = pd.DataFrame({

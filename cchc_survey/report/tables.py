@@ -26,6 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..checks import REASON_VI
 from ..scoretable import is_score_table
 from .inputs import ReportInputs
 from .labels import Lang, t, t_opt
@@ -142,6 +143,34 @@ def present_scores(table: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
 def translate_headers(df: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
     """Rename the columns that have a fixed translation; keep the others."""
     return df.rename(columns={c: t_opt(str(c), lang, str(c)) for c in df.columns})
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def present_checks(checks: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
+    """The checks/audit table as shown to readers: rule and severity in words, headers translated.
+
+    In Vietnamese a rule reads ``Phiếu chưa hoàn thành (incomplete)`` (the wording of
+    :data:`cchc_survey.checks.REASON_VI`, the rule's code kept for filtering and for the docs) and
+    a severity ``Cảnh báo``; in English the rule code stays as it is. Unknown rules and severities
+    are shown as given. Mapped once per distinct value.
+    """
+    out = checks.copy()
+    rules = out["rule"].astype(str)
+    if lang == "vi":
+        named = {r: f"{REASON_VI[r]} ({r})" for r in pd.unique(rules) if r in REASON_VI}
+        out["rule"] = rules.map(lambda r: named.get(r, r))
+    sev = out["severity"].astype(str)
+    words = {k: _capital(t_opt(f"severity_{k}", lang, k)) for k in pd.unique(sev)}
+    out["severity"] = sev.map(words)
+    return translate_headers(out, lang)
+
+
+# number formats of the weighting summary's values (keys of WeightingReport.summary)
+_SUMMARY_FORMAT = {"iterations": "0", "min_weight": "0.00", "max_weight": "0.00",
+                   "cv_weight": "0.00", "deff_kish": "0.00", "n_eff": "0.0"}
 
 
 def _yes_no(s: pd.Series, lang: Lang, no: str = "no") -> pd.Series:
@@ -370,7 +399,7 @@ def write_excel(inputs: ReportInputs, path: str | Path, *, lang: Lang = "vi") ->
                      formats={t(c, lang): fmt for c in num_cols})
     if inputs.checks is not None:
         _write_table(new_sheet(t("sheet_checks", lang)),
-                     translate_headers(inputs.checks, lang), title=t("data_quality", lang))
+                     present_checks(inputs.checks, lang), title=t("data_quality", lang))
     if inputs.weighting is not None:
         ws = new_sheet(t("sheet_weighting", lang))
         wt = translate_headers(inputs.weighting.table, lang)
@@ -381,7 +410,9 @@ def write_excel(inputs: ReportInputs, path: str | Path, *, lang: Lang = "vi") ->
             _put(ws, HEADER_ROW + k, 1, t_opt(key, lang, key)).font = Font(bold=True)
             if isinstance(val, bool | np.bool_):
                 val = t("yes", lang) if val else t("no", lang)
-            _put(ws, HEADER_ROW + k, 2, val)
+            cell = _put(ws, HEADER_ROW + k, 2, val)
+            if key in _SUMMARY_FORMAT and isinstance(cell.value, int | float):
+                cell.number_format = _SUMMARY_FORMAT[key]
     if inputs.codebook is not None:
         _write_table(new_sheet(t("sheet_codebook", lang)),
                      translate_headers(inputs.codebook, lang), title=t("sheet_codebook", lang))
