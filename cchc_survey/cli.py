@@ -167,7 +167,7 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
         inputs = ReportInputs(
             title=title or inst.title.vi, organisation=organisation,
             scores={inst.methodology.index: an.default_scores},
-            checks=an.cleaned.flags[["rule", "row", "column", "value", "severity"]],
+            checks=an.cleaned.flags[["rule", "row", "response_id", "column", "value", "severity"]],
             weighting=weighting_for_report(an.design), provenance=provenance(inst),
             unit_var=inst.design.unit or "donvi")
         with console.status("writing reports ..."):

@@ -121,7 +121,7 @@ def test_report_speaks_vietnamese_in_checks_weighting_and_groups(par_export: Pat
     rows = list(ws.iter_rows(min_row=5, values_only=True))
     assert rows, "the demo export has flagged rows"
     rules = {row[0] for row in rows}
-    severities = {row[4] for row in rows}
+    severities = {row[-1] for row in rows}
     assert "Phiếu chưa hoàn thành (incomplete)" in rules
     assert all("(" in rule for rule in rules)  # every demo rule has Vietnamese wording
     assert severities <= {"Lỗi", "Cảnh báo", "Thông tin"} and severities
@@ -137,3 +137,19 @@ def test_report_speaks_vietnamese_in_checks_weighting_and_groups(par_export: Pat
     assert "Biến phân nhóm: donvi (" not in html
     assert "Phiếu chưa hoàn thành (incomplete)" in html
     assert "<td>warning</td>" not in html and "<td>Cảnh báo</td>" in html
+
+
+def test_report_checks_name_the_response_id_of_the_export(par_export: Path,
+                                                          tmp_path: Path) -> None:
+    import openpyxl
+
+    r = _report(str(par_export), "--instrument", str(PAR), "--out", str(tmp_path / "r"))
+    assert r.exit_code == 0, r.output
+    ws = openpyxl.load_workbook(tmp_path / "r" / "bao_cao.xlsx")["Kiểm tra dữ liệu"]
+    header = [c.value for c in ws[4]]
+    assert header == ["Quy tắc kiểm tra", "Dòng", "Mã phiếu (id)", "Cột", "Giá trị", "Mức độ"]
+    export = pd.read_csv(par_export, sep=None, engine="python", dtype=str, encoding="utf-8-sig")
+    rows = list(ws.iter_rows(min_row=5, values_only=True))
+    assert rows
+    for rule, row, rid, *_ in rows:
+        assert str(rid) == export["id"].iloc[int(row)], (rule, row, rid)

@@ -53,6 +53,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     # checks
     "rule": ("Quy tắc kiểm tra", "Rule"),
     "row": ("Dòng", "Row"),
+    "response_id": ("Mã phiếu (id)", "Response id"),
     "column": ("Cột", "Column"),
     "value": ("Giá trị", "Value"),
     "severity": ("Mức độ", "Severity"),
