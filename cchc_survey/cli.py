@@ -148,6 +148,7 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
                     "(a CSV saved by Excel on Vietnamese Windows) or utf-16.")] = None,
            ) -> None:
     """Read EXPORT, check, weight, score and write the Excel, HTML and Word reports and charts."""
+    from .checks import FLAG_COLUMNS
     from .instrument import load_instrument
     from .pipeline import analyse, provenance, weighting_for_report
     from .report import ReportInputs, write_all
@@ -167,7 +168,7 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
         inputs = ReportInputs(
             title=title or inst.title.vi, organisation=organisation,
             scores={inst.methodology.index: an.default_scores},
-            checks=an.cleaned.flags[["rule", "row", "response_id", "column", "value", "severity"]],
+            checks=an.cleaned.flags[FLAG_COLUMNS],
             weighting=weighting_for_report(an.design), provenance=provenance(inst),
             unit_var=inst.design.unit or "donvi")
         with console.status("writing reports ..."):

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import QUESTIONNAIRES
+from .checks import FLAG_COLUMNS
 from .compare import change_between_waves, compare_official, for_report, league_table
 from .generate import DemoDesign, generate, write_limesurvey_csv
 from .indices.score import design_from_tidy, pivot_units_waves, score, unit_wave_table
@@ -189,7 +190,7 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
         organisation=ORGANISATION, parent_organisation=PARENT, place="Minh Họa",
         period="6 tháng đầu năm 2026", date=dt.date(2026, 7, 15), doc_symbol="BC-SNV",
         scores=scores, comparison=for_report(cmp) if len(cmp) else None,
-        checks=flags[["rule", "row", "column", "value", "severity"]],
+        checks=flags[FLAG_COLUMNS],
         weighting=weighting_for_report(one.design), free_texts=texts,
         free_text_question=one.instrument.item("ykien").text.vi, provenance=provs,
         unit_var=one.instrument.design.unit, wave_var="wave")

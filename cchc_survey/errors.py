@@ -36,7 +36,8 @@ class Problem:
         loc = f"{self.file}:{self.line}" if self.line else self.file
         text = f"{loc}: {self.where}: {self.message}"
         if self.fix:
-            text += f" Fix: {self.fix}"
+            end = "" if text.rstrip().endswith((".", "!", "?", ":")) else "."
+            text += f"{end} Fix: {self.fix}"
         return text
 
 

@@ -600,8 +600,9 @@ def _tidy(raw: RawExport, layout: Layout, *, on_error: OnError, secret_key: byte
             raw.path, "header",
             f"only {len(matched)} of {len(item_ids)} items of {layout.source} "
             f"{layout.source_id!r} were found; unknown columns include {cols_seen}",
-            "this export is of another survey: pass that survey's .lss (lss=...) or the "
-            "instrument it was built from.", line=1)],
+            "this export is of another survey: use the instrument it was built from (the "
+            "--instrument YAML on the command line), or that survey's .lss (lss=... in Python).",
+            line=1)],
             summary=f"{Path(raw.path).name} does not match {layout.source} {layout.source_id}")
     for iid in item_ids:
         if iid not in items:
