@@ -12,7 +12,7 @@ import typer
 from replay_server import FIXTURES, PASSWORD, USERNAME, ReplayServer, load_recordings, rpc_body
 from typer.testing import CliRunner
 
-from cchc_survey.cli_limesurvey import register
+from cchc_survey.cli.limesurvey import register
 from cchc_survey.store import RawStore
 
 RECS = load_recordings()
@@ -54,15 +54,15 @@ def test_pull_by_token(server: ReplayServer, env: dict[str, str], tmp_path: Path
     assert RawStore(tmp_path).known_response_ids(385924) == {24}
 
 
-def test_errors_exit_2_with_advice(server: ReplayServer, env: dict[str, str], tmp_path: Path) -> None:
+def test_errors_exit_1_with_advice(server: ReplayServer, env: dict[str, str], tmp_path: Path) -> None:
     r = runner.invoke(app, ["pull", "385926", "--data-dir", str(tmp_path), "--no-progress"], env=env)
-    assert r.exit_code == 2
+    assert r.exit_code == 1
     assert "not active" in r.output and "Activate" in r.output
     bad = {**env, "CCHC_LS_PASSWORD": "wrong-password"}
     r = runner.invoke(app, ["status", "385924"], env=bad)
-    assert r.exit_code == 2 and "CCHC_LS_PASSWORD" in r.output and "wrong-password" not in r.output
+    assert r.exit_code == 1 and "CCHC_LS_PASSWORD" in r.output and "wrong-password" not in r.output
     r = runner.invoke(app, ["status"], env={"CCHC_LS_CONFIG": str(tmp_path / "none.toml")})
-    assert r.exit_code == 2 and "missing CCHC_LS_URL, CCHC_LS_USER, CCHC_LS_PASSWORD" in r.output
+    assert r.exit_code == 1 and "missing CCHC_LS_URL, CCHC_LS_USER, CCHC_LS_PASSWORD" in r.output
 
 
 def test_status(server: ReplayServer, env: dict[str, str], tmp_path: Path) -> None:
@@ -87,7 +87,7 @@ def test_deploy_refuses_a_duplicate(server: ReplayServer, env: dict[str, str]) -
     surveys[1]["surveyls_title"] = f"Bản cũ [{inst.id} v{inst.version}]"
     server.add_overlay("list_surveys", ["<SESSION_KEY>"], rpc_body(surveys))
     r = runner.invoke(app, ["deploy", str(path), "--lss", str(FIXTURES / "survey_source.lss")], env=env)
-    assert r.exit_code == 2, r.output
+    assert r.exit_code == 1, r.output
     assert f"{inst.id} v{inst.version} is already on the server as survey 385925" in r.output
     assert "--allow-duplicate" in r.output
     assert server.calls("import_survey") == []

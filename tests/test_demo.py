@@ -94,7 +94,7 @@ def test_cli_demo_help_and_instruments() -> None:
     assert r.exit_code == 0, r.output
     assert "sipas_one_stop" in r.output and "papi_mirror" in r.output
     r = runner.invoke(app, ["lss", "build", "questionnaires/nope.yaml"])
-    assert r.exit_code == 2
+    assert r.exit_code == 1
     assert "cannot read the file" in r.output
 
 

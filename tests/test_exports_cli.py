@@ -10,7 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from cchc_survey import QUESTIONNAIRES
-from cchc_survey.cli_import import register
+from cchc_survey.cli.imports import register
 from cchc_survey.processed import load_processed
 
 FIX = Path(__file__).parent / "fixtures" / "limesurvey"

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cchc_survey.cli import app, read_margin_csv
+from cchc_survey.cli import app
+from cchc_survey.cli.main import read_margin_csv
 from cchc_survey.demo import DemoDesign, generate, write_limesurvey_csv
 from cchc_survey.errors import InputFileError
 from cchc_survey.instrument import load_instrument
@@ -51,7 +52,7 @@ def test_cp1258_export_reads_with_encoding_option(par_export: Path, tmp_path: Pa
     cp = tmp_path / "excel_cp1258.csv"
     cp.write_bytes(_cp1258(text))
     r = _report(str(cp), "--instrument", str(PAR), "--out", str(tmp_path / "a"))
-    assert r.exit_code == 2
+    assert r.exit_code == 1
     assert "cp1258" in r.output and "excel_cp1258.csv" in r.output
     r = _report(str(cp), "--instrument", str(PAR), "--encoding", "cp1258",
                 "--out", str(tmp_path / "b"))
@@ -69,7 +70,7 @@ def test_cp1258_export_reads_with_encoding_option(par_export: Path, tmp_path: Pa
 
 def test_bad_lang_is_refused_before_reading(tmp_path: Path) -> None:
     r = _report("nope.csv", "--instrument", str(PAR), "--lang", "fr")
-    assert r.exit_code == 2
+    assert r.exit_code == 1
     assert "--lang" in r.output and "'fr'" in r.output and "--lang vi" in r.output
     assert "Traceback" not in r.output
 
@@ -78,7 +79,7 @@ def test_missing_margin_file_is_a_message(par_export: Path, tmp_path: Path) -> N
     missing = tmp_path / "bien.csv"
     r = _report(str(par_export), "--instrument", str(PAR), "--margins", str(missing),
                 "--out", str(tmp_path / "o"))
-    assert r.exit_code == 2
+    assert r.exit_code == 1
     assert str(missing) in r.output and "check the path" in r.output
     assert r.exception is None or isinstance(r.exception, SystemExit)
 

@@ -1,7 +1,7 @@
 """CLI commands ``import`` (an export file -> raw snapshot + processed parquet) and ``codebook``
 (a ``.lss`` or an instrument -> Excel codebook with Vietnamese and English labels).
 
-The lead registers them on the main app: ``from .cli_import import register; register(app)``.
+Registered on the main app by :func:`register`.
 """
 
 from __future__ import annotations
@@ -12,16 +12,17 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from .errors import CchcSurveyError
+from ..errors import CchcSurveyError
+from .common import fail
 
 
 def _load_source(path: Path) -> tuple[Any, Any]:
     """(instrument, codebook) from a ``.yaml`` instrument or a ``.lss`` file."""
     if path.suffix.lower() in (".yaml", ".yml"):
-        from .instrument import load_instrument
+        from ..instrument import load_instrument
 
         return load_instrument(path), None
-    from .codebook import read_lss
+    from ..codebook import read_lss
 
     return None, read_lss(path)
 
@@ -30,7 +31,7 @@ def write_codebook_xlsx(codebook: Any, out: Path) -> Path:
     """Write a codebook to Excel: sheet ``codes`` (one row per column x code, labels per
     language) and sheet ``columns`` (every column's names in each convention). Texts that a
     spreadsheet would run as a formula are neutralised."""
-    from .report.tables import safe_frame
+    from ..report.tables import safe_frame
 
     out.parent.mkdir(parents=True, exist_ok=True)
     codes = safe_frame(codebook.to_frame())
@@ -66,7 +67,7 @@ def register(app: typer.Typer) -> None:
             "stopping.")] = False,
     ) -> None:
         """Import an export: keep it as a raw snapshot and merge it into data/processed/."""
-        from .processed import import_export
+        from ..processed import import_export
 
         try:
             inst = None
@@ -76,8 +77,7 @@ def register(app: typer.Typer) -> None:
                                 raw_root=data_dir / "raw", processed_root=data_dir / "processed",
                                 on_error="warn" if warn else "raise")
         except CchcSurveyError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
+            fail(exc)
         typer.echo(rep.summary())
         if rep.result is not None and not rep.result.failures.empty:
             f = rep.result.failures
@@ -97,11 +97,10 @@ def register(app: typer.Typer) -> None:
         try:
             inst, cb = _load_source(source)
             if cb is None:
-                from .codebook import codebook_from_instrument
+                from ..codebook import codebook_from_instrument
 
                 cb = codebook_from_instrument(inst)
             path = write_codebook_xlsx(cb, out)
         except CchcSurveyError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
+            fail(exc)
         typer.echo(f"codebook written: {path} ({len(cb.column_list)} columns)")

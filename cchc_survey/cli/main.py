@@ -17,26 +17,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from . import QUESTIONNAIRES
-from .errors import CchcSurveyError, InputFileError, Problem
+from .. import QUESTIONNAIRES
+from ..errors import CchcSurveyError, InputFileError, Problem
+from .common import console, fail
 
 app = typer.Typer(help="cchc_survey: SIPAS / PAPI / PAR Index surveys, from questionnaire to report.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 lss_app = typer.Typer(help="LimeSurvey survey structure files (.lss).", no_args_is_help=True)
 app.add_typer(lss_app, name="lss")
-# soft_wrap: a message is printed on one line and left to the terminal to wrap, so a path or a
-# number in it is never cut by a newline (a log or a redirected output keeps it whole).
-console = Console(soft_wrap=True)
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _fail(exc: CchcSurveyError) -> None:
-    console.print(f"[red]Lỗi / error:[/red] {exc}")
-    raise typer.Exit(code=2)
 
 
 @app.command()
@@ -44,12 +36,12 @@ def demo(root: Annotated[Path, typer.Option(help="Folder for data/raw and data/p
          no_reports: Annotated[bool, typer.Option("--no-reports", help="Skip Excel/HTML/Word.")] = False,
          ) -> None:
     """Run the whole chain on generated demo data and say where each output went."""
-    from .demo import run_demo
+    from ..demo import run_demo
 
     try:
         run_demo(root, console=console, reports=not no_reports)
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @app.command()
@@ -57,12 +49,12 @@ def instruments(
     folder: Annotated[Path, typer.Argument(help="Folder of *.yaml instruments.")] = QUESTIONNAIRES,
 ) -> None:
     """Load and validate every instrument in FOLDER; list them."""
-    from .instrument import load_all
+    from ..instrument import load_all
 
     try:
         insts = load_all(folder)
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
         return
     for inst in insts.values():
         m = inst.methodology
@@ -78,12 +70,12 @@ def lss_build(instrument: Annotated[Path, typer.Argument(help="Instrument YAML f
               out: Annotated[Path | None, typer.Option(help="Output .lss (default beside it).")] = None,
               ) -> None:
     """Write the LimeSurvey 6 survey structure (.lss) of an instrument."""
-    from .limesurvey.lss import build_lss
+    from ..limesurvey.lss import build_lss
 
     try:
         path = build_lss(instrument, out)
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
         return
     console.print(f"wrote {path}")
 
@@ -148,11 +140,11 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
                     "(a CSV saved by Excel on Vietnamese Windows) or utf-16.")] = None,
            ) -> None:
     """Read EXPORT, check, weight, score and write the Excel, HTML and Word reports and charts."""
-    from .checks import FLAG_COLUMNS
-    from .instrument import load_instrument
-    from .pipeline import analyse, provenance, weighting_for_report
-    from .report import ReportInputs, write_all
-    from .tidy import read_export
+    from ..checks import FLAG_COLUMNS
+    from ..instrument import load_instrument
+    from ..pipeline import analyse, provenance, weighting_for_report
+    from ..report import ReportInputs, write_all
+    from ..tidy import read_export
 
     try:
         if lang not in ("vi", "en"):
@@ -174,7 +166,7 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
         with console.status("writing reports ..."):
             paths = write_all(inputs, out, lang="en" if lang == "en" else "vi")
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
         return
     console.print(f"{tidy.n_in} responses read; {an.cleaned.n_kept} kept, {an.cleaned.n_excluded} excluded")
     for k, p in paths.items():
@@ -183,9 +175,9 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
 
 
 def _register_all() -> None:
-    from . import cli_import, cli_limesurvey, cli_official
+    from . import imports, limesurvey, official
 
-    for mod in (cli_import, cli_limesurvey, cli_official):
+    for mod in (imports, limesurvey, official):
         mod.register(app)
 
 

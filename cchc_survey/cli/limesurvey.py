@@ -16,8 +16,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .errors import CchcSurveyError
-from .limesurvey.client import LimeSurvey, load_config
+from ..errors import CchcSurveyError
+from ..limesurvey.client import LimeSurvey, load_config
+from .common import fail, write_table
 
 __all__ = ["deploy_cmd", "pull_cmd", "register", "status_cmd"]
 
@@ -25,11 +26,6 @@ ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="TOML file with url/user/password (default ~/.config/cchc_survey/limesurvey.toml)")]
 TimeoutOpt = Annotated[float | None, typer.Option(
     "--timeout", help="seconds to wait for an answer (default 120)")]
-
-
-def _fail(exc: CchcSurveyError) -> None:
-    typer.echo(f"error: {exc}", err=True)
-    raise typer.Exit(code=2)
 
 
 def _client(config: Path | None, timeout: float | None = None) -> LimeSurvey:
@@ -69,8 +65,8 @@ def deploy_cmd(
     timeout: TimeoutOpt = None,
 ) -> None:
     """Import the instrument into LimeSurvey, activate it, add participants, send invitations."""
-    from .instrument import load_instrument
-    from .limesurvey.deploy import deploy, deploy_title
+    from ..instrument import load_instrument
+    from ..limesurvey.deploy import deploy, deploy_title
 
     try:
         inst = load_instrument(instrument)
@@ -78,7 +74,7 @@ def deploy_cmd(
             lss_bytes = lss.read_bytes()
             make = lambda: lss_bytes  # noqa: E731
         else:
-            from .limesurvey.lss import write_lss
+            from ..limesurvey.lss import write_lss
 
             make = lambda: write_lss(inst, sid=survey_id)  # noqa: E731
         full_title = deploy_title(title or inst.title.vi, inst.id, inst.version)
@@ -88,7 +84,7 @@ def deploy_cmd(
                          participants=participants, activate=activate, invite=invite,
                          remind=remind, allow_duplicate=allow_duplicate, reuse=reuse)  # fmt: skip
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
         return
     typer.echo(f"survey id: {res.survey_id}")
     typer.echo(f"title: {res.title}")
@@ -114,8 +110,8 @@ def pull_cmd(
     timeout: TimeoutOpt = None,
 ) -> None:
     """Pull the responses that are new since the last pull into data/raw/<survey>/ (immutable)."""
-    from .limesurvey.pull import pull_by_token, pull_responses
-    from .store import RawStore
+    from ..limesurvey.pull import pull_by_token, pull_responses
+    from ..store import RawStore
 
     try:
         if completion not in {"all", "complete", "incomplete"}:
@@ -124,7 +120,7 @@ def pull_cmd(
             raise typer.BadParameter("--format must be csv or json")
         inst_id = inst_version = None
         if instrument is not None:
-            from .instrument import load_instrument
+            from ..instrument import load_instrument
 
             inst = load_instrument(instrument)
             inst_id, inst_version = inst.id, inst.version
@@ -141,7 +137,7 @@ def pull_cmd(
                                      page_size=page_size, instrument_id=inst_id,
                                      instrument_version=inst_version, progress=progress)  # fmt: skip
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
         return
     typer.echo(res.message)
     for p in res.snapshots:
@@ -158,7 +154,7 @@ def status_cmd(
     timeout: TimeoutOpt = None,
 ) -> None:
     """Fieldwork status: responses, completion and response rates by participant status and unit."""
-    from .limesurvey.status import fieldwork_status
+    from ..limesurvey.status import fieldwork_status
 
     console = Console()
     try:
@@ -169,7 +165,7 @@ def status_cmd(
                 return
             st = fieldwork_status(ls, survey_id, unit_attribute=unit)
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
         return
     console.print(_table(st.overview, f"Survey {survey_id}"))
     console.print(_table(st.by_status, "Participants by status"))
@@ -179,13 +175,15 @@ def status_cmd(
         console.print(_table(st.by_unit, f"By unit ({unit})"))
     if out is not None:
         tables = {"overview": st.overview, "by_status": st.by_status, "by_unit": st.by_unit}
+        from ..report.tables import safe_frame
+
         if out.suffix.lower() == ".xlsx":
             with pd.ExcelWriter(out) as xl:
                 for name, frame in tables.items():
-                    frame.to_excel(xl, sheet_name=name, index=False)
+                    safe_frame(frame).to_excel(xl, sheet_name=name, index=False)
+            typer.echo(f"written: {out}")
         else:
-            pd.concat(tables, names=["table"]).to_csv(out, encoding="utf-8")
-        typer.echo(f"written: {out}")
+            write_table(pd.concat(tables, names=["table"]).reset_index(level=0), out)
 
 
 def register(app: typer.Typer) -> None:

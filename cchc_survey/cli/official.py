@@ -8,23 +8,15 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from .errors import CchcSurveyError
-
-
-def _fail(exc: CchcSurveyError) -> None:
-    typer.echo(str(exc), err=True)
-    raise typer.Exit(code=2)
+from ..errors import CchcSurveyError
+from .common import fail, write_table
 
 
 def _out(df: pd.DataFrame, path: Path | None) -> None:
     if path is None:
         typer.echo(df.to_string(index=False))
-    elif path.suffix.lower() == ".xlsx":
-        df.to_excel(path, index=False)
-        typer.echo(f"written: {path}")
     else:
-        df.to_csv(path, index=False, encoding="utf-8")
-        typer.echo(f"written: {path}")
+        write_table(df, path)
 
 
 def sample_size_cmd(
@@ -42,7 +34,7 @@ def sample_size_cmd(
     out: Annotated[Path | None, typer.Option(help="write the table to .csv or .xlsx")] = None,
 ) -> None:
     """Sample size for a target margin of error (per unit/stratum, or allocated across strata)."""
-    from .sampling import allocate, margin_of_error, sample_size, sample_size_by_stratum
+    from ..sampling import allocate, margin_of_error, sample_size, sample_size_by_stratum
 
     try:
         if strata is None:
@@ -66,7 +58,7 @@ def sample_size_cmd(
             res = allocate(total, Ns, S_h=S, method=allocation)  # type: ignore[arg-type]
         _out(res, out)
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 official_app = typer.Typer(help="Official published results: template, load, checks, compare.",
@@ -76,12 +68,12 @@ official_app = typer.Typer(help="Official published results: template, load, che
 @official_app.command("template")
 def template_cmd(path: Annotated[Path, typer.Argument(help=".csv or .xlsx to write")]) -> None:
     """Write an empty official-results template (columns documented in the README sheet)."""
-    from .official.loader import TEMPLATE_DOC, official_template
+    from ..official.loader import TEMPLATE_DOC, official_template
 
     try:
         official_template(path)
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
     typer.echo(f"written: {path}")
     for k, v in TEMPLATE_DOC.items():
         typer.echo(f"  {k}: {v}")
@@ -93,12 +85,12 @@ def load_cmd(
     out: Annotated[Path | None, typer.Option(help="write the tidy table here")] = None,
 ) -> None:
     """Load an official table, match every province name, list the rows that do not match."""
-    from .official.loader import load_official
+    from ..official.loader import load_official
 
     try:
         res = load_official(path, on_unmatched="report")
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
         return
     typer.echo(f"{len(res.table)} rows, {len(res.unmatched)} unmatched province name(s)")
     if len(res.unmatched):
@@ -115,13 +107,13 @@ def check_cmd(
     out: Annotated[Path | None, typer.Option(help="write the check table here")] = None,
 ) -> None:
     """Check published arithmetic (PAPI dimension = sum of sub-dimensions, total = sum of dims)."""
-    from .official.checks import check_arithmetic
-    from .official.loader import bundled_official, load_official
+    from ..official.checks import check_arithmetic
+    from ..official.loader import bundled_official, load_official
 
     try:
         table = bundled_official() if path is None else load_official(path).table
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
         return
     res = check_arithmetic(table)
     _out(res.drop(columns=["source_url"]) if out is None else res, out)
@@ -141,12 +133,12 @@ def compare_cmd(
     out: Annotated[Path | None, typer.Option(help="write the comparison here")] = None,
 ) -> None:
     """Compare survey estimates with the official values of a province."""
-    from .compare import compare_official
-    from .official.loader import bundled_official, load_official
+    from ..compare import compare_official
+    from ..official.loader import bundled_official, load_official
 
     try:
         off = bundled_official() if official is None else load_official(official).table
-        from .scoretable import STR_COLUMNS
+        from ..scoretable import STR_COLUMNS
 
         sc = pd.read_csv(scores, dtype={c: str for c in STR_COLUMNS}, keep_default_na=False,
                          na_values={c: [""] for c in ("estimate", "se", "ci_low", "ci_high",
@@ -154,7 +146,7 @@ def compare_cmd(
         res = compare_official(sc, off, province=province, index=index,
                                era=era, scale=scale)  # type: ignore[arg-type]
     except CchcSurveyError as exc:
-        _fail(exc)
+        fail(exc)
         return
     _out(res, out)
 
