@@ -136,7 +136,7 @@ def test_column_names_match_limesurvey_exports(export_cb: Codebook) -> None:
     assert list(cols["sgqa"]) == vv1[1].split("\t")[8:]
     assert list(cols["item_id"][:4]) == ["gioitinh", "tuoi", "nghenghiep", "nghenghiep_other"]
     assert list(cols["kind"]).count("other") == 2
-    assert cols.shape == (24, 22)
+    assert cols.shape == (24, 25)  # + abbreviated_vi, abbreviated_en, value
 
 
 def test_full_headings_match_limesurvey_full_export(export_cb: Codebook) -> None:

@@ -6,8 +6,8 @@
 * tidy: factorizing on the Arrow storage equals ``pd.factorize``; the numpy parse of
   ``YYYY-MM-DD HH:MM:SS`` equals pandas' on every edge case; the Arrow cast of whole numbers
   equals ``pd.to_numeric``; expanding typed distinct values by numpy equals ``Series.take``;
-  and the whole tidy result (frame, failures, reasons, rejected rows) is the same with every
-  speed path switched off.
+  and the whole tidy result (frame, failures, reasons, rejected rows) of the ``auto`` engine is
+  the ``reference`` engine's (the definition without any kernel).
 """
 
 from __future__ import annotations
@@ -22,11 +22,13 @@ import pyarrow as pa
 import pytest
 
 from cchc_survey import tidy
+from cchc_survey.errors import InputFileError
 from cchc_survey.generate import DemoDesign, generate, write_limesurvey_csv
 from cchc_survey.instrument import load_instrument
 from cchc_survey.limesurvey.exports import csv as csvmod
 from cchc_survey.limesurvey.exports import read_raw
 from cchc_survey.limesurvey.exports.base import decode_text, frame_from_rows
+from cchc_survey.tidy import kernels
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPORTS = Path(__file__).parent / "fixtures" / "limesurvey" / "exports"
@@ -148,7 +150,7 @@ def test_quote_count_and_sha256_as_before(generated: Path) -> None:
 # tidy helpers
 # --------------------------------------------------------------------------------------------
 def _assert_factorize_same(s: pd.Series) -> None:
-    codes, uniq, counts = tidy._factorize_small(s)
+    codes, uniq, counts = kernels.factorize_small(s)
     want_codes, want_uniq = pd.factorize(s, use_na_sentinel=True)
     if counts is not None:  # counted on the way (one-byte codes)
         assert counts.tolist() == np.bincount(want_codes[want_codes >= 0],
@@ -172,7 +174,7 @@ def test_factorize_on_arrow_storage_equals_pandas(generated: Path) -> None:
     _assert_factorize_same(_arrow_string(["a", None, "b", "a"], 2))  # NA: pandas' own path
     _assert_factorize_same(pd.Series(["a", None, "", "a"], dtype="string"))
     _assert_factorize_same(_arrow_string([], 10))
-    codes, uniq, _ = tidy._factorize_small(_arrow_string([str(v) for v in range(400)] * 3, 250))
+    codes, uniq, _ = kernels.factorize_small(_arrow_string([str(v) for v in range(400)] * 3, 250))
     assert codes.dtype == np.int16 and len(uniq) == 400 and codes[-1] == 399
 
 
@@ -190,15 +192,13 @@ DATES = [
 ]
 
 
-def test_iso_dates_by_numpy_equal_pandas(monkeypatch) -> None:
+def test_iso_dates_by_numpy_equal_pandas() -> None:
     values = DATES * 40 + [None, "2026-01-05 07:20:25"]
     for s in (_arrow_string(values, 97), pd.Series(values, dtype="string"),
               pd.Series(values, dtype=object)):
         for style in ("iso", "dmy"):
             fast_vals, fast_bad = tidy.parse_dates(s, style)
-            with monkeypatch.context() as m:
-                m.setattr(tidy, "_parse_iso_seconds", lambda t: None)
-                want_vals, want_bad = tidy.parse_dates(s, style)
+            want_vals, want_bad = tidy.parse_dates(s, style, engine="reference")
             pd.testing.assert_series_equal(fast_vals, want_vals)
             pd.testing.assert_series_equal(fast_bad, want_bad)
     vals, bad = tidy.parse_dates(_arrow_string(DATES, 10), "iso")
@@ -215,7 +215,7 @@ def test_iso_dates_by_numpy_equal_pandas(monkeypatch) -> None:
     # a year pandas cannot hold is reported as an unparsed date, not an OutOfBoundsDatetime crash
     assert {"2300-01-01 00:00:00", "1500-06-01 00:00:00", "9999-12-31 23:59:59"} <= unparsed
     assert "" not in unparsed and "   " not in unparsed
-    parsed = tidy._parse_iso_seconds(_arrow_string(DATES, 10).str.strip())
+    parsed = kernels.parse_iso_seconds(_arrow_string(DATES, 10).str.strip())
     assert parsed is not None
     assert {d for d, ok in zip(DATES, parsed[1].tolist(), strict=True) if ok} == {
         "2026-01-05 07:20:25", "2024-02-29 23:59:59", " 2026-01-05 07:20:25 ",
@@ -225,12 +225,12 @@ def test_iso_dates_by_numpy_equal_pandas(monkeypatch) -> None:
 
 def test_whole_numbers_by_arrow_equal_to_numeric() -> None:
     s = _arrow_string(["1", "007", "42", None, "9223372036854775807", "0"], 4)
-    got = tidy._whole_numbers(s)
+    got = kernels.whole_numbers(s)
     assert got is not None and str(got.dtype) == "Int64"
     pd.testing.assert_series_equal(got, pd.to_numeric(s, errors="coerce"))
     for other in ("0x1F", "+5", "-3", "1.0", "", " 1", "1e3", "٣", "99999999999999999999"):
-        assert tidy._whole_numbers(_arrow_string(["1", other], 1)) is None, other
-    assert tidy._whole_numbers(pd.Series(["1", "2"], dtype=object)) is None
+        assert kernels.whole_numbers(_arrow_string(["1", other], 1)) is None, other
+    assert kernels.whole_numbers(pd.Series(["1", "2"], dtype=object)) is None
 
 
 def test_expand_equals_take() -> None:
@@ -241,7 +241,7 @@ def test_expand_equals_take() -> None:
                   pd.Series(["a", None, "c", ""], dtype="string"),
                   pd.Series(pd.to_datetime(["2026-01-01", None, "2026-01-03", "2026-01-04"]))):
         want = typed.take(codes).reset_index(drop=True)
-        got = tidy._expand(typed, codes)
+        got = kernels.expand(typed, codes)
         pd.testing.assert_series_equal(got, want)
         assert got.dtype == typed.dtype
 
@@ -249,28 +249,7 @@ def test_expand_equals_take() -> None:
 # --------------------------------------------------------------------------------------------
 # the whole tidy result
 # --------------------------------------------------------------------------------------------
-class _NoCache(dict):
-    """A cache of typed distinct values that keeps nothing: every column is typed afresh."""
-
-    def __setitem__(self, key, value) -> None:
-        return None
-
-
-def _general_paths(m: pytest.MonkeyPatch) -> None:
-    init = tidy._Collector.__init__
-
-    def no_cache(self) -> None:
-        init(self)
-        self.typed = _NoCache()
-
-    m.setattr(tidy._Collector, "__init__", no_cache)
-    m.setattr(tidy, "_parse_iso_seconds", lambda t: None)
-    m.setattr(tidy, "_whole_numbers", lambda t: None)
-    m.setattr(tidy, "_arrow_storage", lambda s: None)
-    m.setattr(tidy, "_expand", lambda typed_u, codes: typed_u.take(codes).reset_index(drop=True))
-
-
-def test_tidy_result_equals_general_paths(generated: Path, sipas, monkeypatch) -> None:
+def test_tidy_result_equals_reference_engine(generated: Path, sipas) -> None:
     raw = read_raw(generated)
     cols = raw.columns
     data = raw.data.copy()
@@ -287,10 +266,8 @@ def test_tidy_result_equals_general_paths(generated: Path, sipas, monkeypatch) -
     layout = tidy.resolve_layout(sipas)
     with pytest.warns(tidy.ExportValidationWarning):
         fast = tidy.tidy_raw(raw, layout, on_error="warn", secret_key=KEY)
-    with monkeypatch.context() as m:
-        _general_paths(m)
-        with pytest.warns(tidy.ExportValidationWarning):
-            slow = tidy.tidy_raw(raw, layout, on_error="warn", secret_key=KEY)
+    with pytest.warns(tidy.ExportValidationWarning):
+        slow = tidy.tidy_raw(raw, layout, on_error="warn", secret_key=KEY, engine="reference")
     for a, b in ((fast.frame, slow.frame), (fast.reasons, slow.reasons),
                  (fast.failures, slow.failures), (fast.rejected, slow.rejected)):
         pd.testing.assert_frame_equal(a, b, check_exact=True)
@@ -310,22 +287,21 @@ EXPORT_FIXTURES = sorted(p for p in EXPORTS.rglob("*")
                          and p.stat().st_size > 10)
 
 
-def _read_or_error(path: Path) -> tidy.TidyResult | str:
+def _read_or_error(path: Path, engine: str = "auto") -> tidy.TidyResult | str:
     lss = EXPORTS.parent / "survey.lss"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", tidy.ExportValidationWarning)
-            return tidy.read_export(path, lss=lss, on_error="warn", secret_key=KEY)
-    except tidy.InputFileError as exc:  # the same error either way
+            return tidy.read_export(path, lss=lss, on_error="warn", secret_key=KEY,
+                                    engine=engine)
+    except InputFileError as exc:  # the same error either way
         return f"{type(exc).__name__}: {exc}"
 
 
 @pytest.mark.parametrize("path", EXPORT_FIXTURES, ids=lambda p: p.name)
-def test_read_export_of_fixtures_equals_general_paths(path: Path, monkeypatch) -> None:
+def test_read_export_of_fixtures_equals_reference_engine(path: Path) -> None:
     fast = _read_or_error(path)
-    with monkeypatch.context() as m:
-        _general_paths(m)
-        slow = _read_or_error(path)
+    slow = _read_or_error(path, engine="reference")
     if isinstance(fast, str) or isinstance(slow, str):
         assert fast == slow
         return
@@ -375,22 +351,22 @@ def test_same_text_shares_the_raw_strings_and_equals_take() -> None:
     sliced = pa.chunked_array([pa.array(["x"] * 5 + values[:1000], pa.large_string())[5:],
                                pa.array(values[1000:], pa.large_string())])
     for s in (_arrow_string(values, 333), pd.Series(pd.arrays.ArrowStringArray(sliced))):
-        codes, uniq, _ = tidy._factorize_small(s)
+        codes, uniq, _ = kernels.factorize_small(s)
         typed_u = pd.Series(["U01", pd.NA, "U02", pd.NA], dtype="string")  # "" and "Khác" -> NA
-        got = tidy._same_text(s, uniq, typed_u, codes)
+        got = kernels.same_text(s, uniq, typed_u, codes)
         assert got is not None
         want = typed_u.take(codes).reset_index(drop=True)
         pd.testing.assert_series_equal(got, want)
         assert int(got.isna().sum()) == 2 * 700 + 700
         assert got.tolist()[:4] == ["U01", pd.NA, "U02", "U01"]
     s = _arrow_string(values, 333)
-    codes, uniq, _ = tidy._factorize_small(s)
+    codes, uniq, _ = kernels.factorize_small(s)
     changed = pd.Series(["U01", pd.NA, "U2", pd.NA], dtype="string")  # a value was rewritten
-    assert tidy._same_text(s, uniq, changed, codes) is None
-    assert tidy._same_text(s, uniq, pd.Series([1, None, 2, None], dtype="Int64"), codes) is None
+    assert kernels.same_text(s, uniq, changed, codes) is None
+    assert kernels.same_text(s, uniq, pd.Series([1, None, 2, None], dtype="Int64"), codes) is None
     with_na = pd.Series(["U01", None, "U01"], dtype="string")
-    codes, uniq, _ = tidy._factorize_small(with_na)
-    assert tidy._same_text(with_na, uniq, pd.Series(["U01"], dtype="string"), codes) is None
+    codes, uniq, _ = kernels.factorize_small(with_na)
+    assert kernels.same_text(with_na, uniq, pd.Series(["U01"], dtype="string"), codes) is None
 
 
 def test_line_breaks_by_byte_positions_equal_counts_per_value() -> None:
@@ -410,8 +386,7 @@ def test_line_breaks_by_byte_positions_equal_counts_per_value() -> None:
     assert got[:4].tolist() == [1, 1, 0, 1] and got.sum() > 1000
 
 
-def test_typed_values_are_shared_only_between_columns_typed_alike(generated: Path, sipas,
-                                                                    monkeypatch) -> None:
+def test_typed_values_are_shared_only_between_columns_typed_alike(generated: Path, sipas) -> None:
     raw = read_raw(generated)
     same = pd.Series((["1", "2", "6", ""] * 750), dtype="string")
     data = raw.data.copy()
@@ -422,9 +397,7 @@ def test_typed_values_are_shared_only_between_columns_typed_alike(generated: Pat
     raw.data = data
     layout = tidy.resolve_layout(sipas)
     fast = tidy.tidy_raw(raw, layout, secret_key=KEY)
-    with monkeypatch.context() as m:
-        _general_paths(m)
-        slow = tidy.tidy_raw(raw, layout, secret_key=KEY)
+    slow = tidy.tidy_raw(raw, layout, secret_key=KEY, engine="reference")
     for a, b in ((fast.frame, slow.frame), (fast.reasons, slow.reasons),
                  (fast.failures, slow.failures)):
         pd.testing.assert_frame_equal(a, b, check_exact=True)

@@ -20,6 +20,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from ..structure.columns import default_item_id
+from ..structure.limesurvey import CHECKED, GENDER, YES_NO, FixedAnswer
+
 Code = int | str
 """An answer code: an integer for ordinal scales (1..5), a short string otherwise (``F``, ``Y``)."""
 
@@ -336,11 +339,6 @@ class Item:
         return f"{self.question_code}[{self.subcode}]" if self.subcode else self.question_code
 
 
-def default_item_id(qcode: str, subcode: str = "") -> str:
-    """The item id used when a file gives none: ``tc_a1`` for ``TC[A1]``, ``gioitinh``."""
-    return f"{qcode}_{subcode}".lower() if subcode else qcode.lower()
-
-
 class Instrument:
     """A validated instrument. Build it with :func:`cchc_survey.instrument.load_instrument`."""
 
@@ -476,18 +474,12 @@ def iter_items(spec: InstrumentSpec) -> Iterator[Item]:
                 yield _item_from(g, q, iid=f"{base}_other", sub=None, kind="other")
 
 
+def _builtin(fixed: tuple[FixedAnswer, ...]) -> Scale:
+    return Scale(ordered=False, options=[
+        ScaleOption(code=f.code, vi=f.labels["vi"], en=f.labels["en"]) for f in fixed])
+
+
 BUILTIN_SCALES: dict[str, Scale] = {
-    "gender": Scale(
-        ordered=False,
-        options=[ScaleOption(code="F", vi="Nữ", en="Female"), ScaleOption(code="M", vi="Nam", en="Male")],
-    ),
-    "yesno": Scale(
-        ordered=False,
-        options=[ScaleOption(code="Y", vi="Có", en="Yes"), ScaleOption(code="N", vi="Không", en="No")],
-    ),
-    "checked": Scale(
-        ordered=False,
-        options=[ScaleOption(code="Y", vi="Có", en="Yes")],
-    ),
-}
-"""Scales LimeSurvey fixes by question type (G, Y, M); an instrument may not redefine them."""
+    "gender": _builtin(GENDER), "yesno": _builtin(YES_NO), "checked": _builtin(CHECKED)}
+"""Scales LimeSurvey fixes by question type (G, Y, M; codes and labels from
+:mod:`cchc_survey.structure.limesurvey`); an instrument may not redefine them."""

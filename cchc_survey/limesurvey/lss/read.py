@@ -1,4 +1,5 @@
-"""Reading any LimeSurvey ``.lss`` structure file into a codebook (see the package docstring)."""
+"""Reading any LimeSurvey ``.lss`` structure file into a survey structure
+(:class:`~cchc_survey.structure.Codebook`; see the package docstring)."""
 
 from __future__ import annotations
 
@@ -9,16 +10,15 @@ from xml.etree.ElementTree import Element, ParseError
 import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
-from ...codebook import (
-    FIXED_ANSWER_TYPES,
+from ...structure import (
+    Answer,
     Codebook,
-    CodebookAnswer,
-    CodebookGroup,
-    CodebookQuestion,
-    CodebookSubquestion,
+    Group,
+    Question,
+    Subquestion,
+    default_item_id,
     fixed_answers,
 )
-from ...instrument.model import default_item_id
 from ...text import nfc
 from .format import (
     LssFormatError,
@@ -116,7 +116,7 @@ def read_lss(source: str | Path | bytes) -> Codebook:
     questions = _read_questions(root, langs, gcode, where)
     return Codebook(
         title=title, languages=tuple(langs), groups=tuple(groups), questions=tuple(questions),
-        description=desc, sid=sid, source=where,
+        description=desc, sid=sid, source=where, format=(srow.get("format") or "G").strip(),
     )
 
 
@@ -133,7 +133,7 @@ def _texts_by_language(rows: list[dict[str, str]], key: str, fields: tuple[str, 
     return out
 
 
-def _read_groups(root: Element, langs: list[str], where: str) -> list[CodebookGroup]:
+def _read_groups(root: Element, langs: list[str], where: str) -> list[Group]:
     grows = _rows(root, "groups")
     l10n = _rows(root, "group_l10ns") or grows  # before LimeSurvey 4 texts sit in the group rows
     names, descs = _texts_by_language(l10n, "gid", ("group_name", "description"), langs,
@@ -145,7 +145,7 @@ def _read_groups(root: Element, langs: list[str], where: str) -> list[CodebookGr
     ordered = sorted(seen.items(), key=lambda kv: (_int(kv[1].get("group_order", "0")), kv[0]))
     out = []
     for i, (gid, r) in enumerate(ordered, start=1):
-        out.append(CodebookGroup(
+        out.append(Group(
             code=f"G{i}", order=i,
             titles={lg: names[gid].get(lg, "") for lg in langs},
             descriptions={lg: descs[gid].get(lg, "") for lg in langs},
@@ -156,7 +156,7 @@ def _read_groups(root: Element, langs: list[str], where: str) -> list[CodebookGr
 
 def _read_questions(
     root: Element, langs: list[str], gcode: dict[int | None, str], where: str
-) -> list[CodebookQuestion]:
+) -> list[Question]:
     rows = _rows(root, "questions") + _rows(root, "subquestions")
     l10n = _rows(root, "question_l10ns") or rows
     texts, helps = _texts_by_language(l10n, "qid", ("question", "help"), langs,
@@ -186,7 +186,7 @@ def _read_questions(
     for qid, r in mains.items():
         per_group[_int(_need(r, "gid", "questions", where))].append((qid, r))
     gorder = {gid: i for i, gid in enumerate(gcode)}
-    out: list[CodebookQuestion] = []
+    out: list[Question] = []
     for gid in sorted(per_group, key=lambda g: gorder.get(g, len(gorder) + g)):
         qs = sorted(per_group[gid], key=lambda x: (_int(x[1].get("question_order", "0")), x[0]))
         for order, (qid, r) in enumerate(qs, start=1):
@@ -195,25 +195,21 @@ def _read_questions(
             other = r.get("other", "N") == "Y"
             sq_rows = sorted(subs.get(qid, {}).items(), key=lambda x: (
                 _int(x[1].get("scale_id", "0")), _int(x[1].get("question_order", "0")), x[0]))
-            sq_out: list[CodebookSubquestion] = []
+            sq_out: list[Subquestion] = []
             rank: dict[int, int] = defaultdict(int)
             for sqid, sr in sq_rows:
                 scale = _int(sr.get("scale_id", "0"))
                 rank[scale] += 1
                 sqcode = _need(sr, "title", "subquestions", where)
-                sq_out.append(CodebookSubquestion(
+                sq_out.append(Subquestion(
                     code=sqcode, texts={lg: texts[sqid].get(lg, "") for lg in langs},
                     order=rank[scale], scale_id=scale,
                     relevance=(sr.get("relevance", "") or "1").strip() or "1",
                     item_id=default_item_id(code, sqcode), qid=sqid,
                 ))
             ans = tuple(answers.get(qid, ()))
-            if qtype in FIXED_ANSWER_TYPES or (other and qtype in {"L", "!"}):
-                extra = fixed_answers(qtype, langs, other)
-                n = len(ans)
-                ans += tuple(CodebookAnswer(code=a.code, labels=a.labels, order=n + i,
-                                            fixed=True) for i, a in enumerate(extra, start=1))
-            out.append(CodebookQuestion(
+            ans += fixed_answers(qtype, langs, other, start=len(ans) + 1)
+            out.append(Question(
                 code=code, type=qtype, group=gcode.get(gid, f"gid{gid}"), order=order,
                 texts={lg: texts[qid].get(lg, "") for lg in langs},
                 help={lg: helps[qid].get(lg, "") for lg in langs},
@@ -228,7 +224,7 @@ def _read_questions(
 
 def _read_answers(
     root: Element, langs: list[str], where: str
-) -> dict[int, list[CodebookAnswer]]:
+) -> dict[int, list[Answer]]:
     rows = _rows(root, "answers")
     l10n = _rows(root, "answer_l10ns")
     # key: (qid, scale, code) -> (sortorder, aid, labels)
@@ -252,11 +248,11 @@ def _read_answers(
             if r.get("language") in langs:
                 prev[2][r["language"]] = nfc(r.get("answer", ""))
             found[key] = prev
-    out: dict[int, list[CodebookAnswer]] = defaultdict(list)
+    out: dict[int, list[Answer]] = defaultdict(list)
     for (qid, scale, code), (_sort, answer_id, labs) in sorted(
             found.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[1][0], kv[0][2])):
         n = sum(1 for a in out[qid] if a.scale_id == scale) + 1
-        out[qid].append(CodebookAnswer(
+        out[qid].append(Answer(
             code=code, labels={lg: labs.get(lg, "") for lg in langs}, order=n,
             scale_id=scale, aid=answer_id,
         ))

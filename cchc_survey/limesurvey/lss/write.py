@@ -7,14 +7,11 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from ...codebook import (
-    OTHER_CODE,
-    Codebook,
-    codebook_from_instrument,
-)
 from ...errors import Problem
 from ...instrument.load import load_instrument
 from ...instrument.model import Instrument
+from ...instrument.structure import codebook_from_instrument
+from ...structure import OTHER_CODE, Codebook
 from .format import (
     _ALNUM,
     _LANG,
