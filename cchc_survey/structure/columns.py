@@ -21,16 +21,25 @@ rank n (R)              ``Q[n]``         ``Q_n``             ``...qidn``
 file count (``|``)      ``Q[filecount]`` ``Q_filecount``     ``...qid_filecount``
 ======================  ===============  ==================  ========================
 
+Two more names differ for a few columns: the SPSS ``.sav``, Stata and R plugin exports write the
+code heading with ``_`` for the brackets (``Q_SQ_1``, ``Q_SQ_2`` for the two scales of a dual
+scale: 1-based, while VV 2's ``Q_SQ_1`` is the *second* scale), and the SPSS syntax file
+writes the question code, ``_`` and the SGQA suffix (``Q_SQ#0``, ``Q__filecount``). Which names
+an export uses is decided by its format (:meth:`Column.names`), so these never meet.
+
 The ``full`` and ``abbreviated`` headings are built as LimeSurvey builds them
 (:func:`~cchc_survey.structure.limesurvey.full_heading`), from the question text and the
 column's parts: the sub-question text, the array column's text, the scale header (``Scale 1``
-unless the ``dualscale_headerA``/``B`` attribute names it), ``Rank n``, ``Other``, ``Comment``,
+even when the ``dualscale_headerA``/``B`` attributes name the scales for respondents),
+``Rank n``, ``Other``, ``Comment``,
 ``Other comment`` (in the export's language), and ``filecount - `` before the question text of
 a file count.
 """
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -73,8 +82,8 @@ def default_item_id(qcode: str, subcode: str = "") -> str:
 
 
 def plain(text: str) -> str:
-    """A text without HTML, on one line, single spaces (for messages and labels)."""
-    return " ".join(flatten(text).split())
+    """A text without HTML or entities, on one line, single spaces (messages, labels)."""
+    return " ".join(html.unescape(flatten(text)).split())
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,12 @@ class Column:
     has_other: bool = False
     question_texts: dict[str, str] = field(default_factory=dict)
     parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    spss: str = ""
+
+    @property
+    def variable(self) -> str:
+        """The variable name of the SPSS ``.sav``, Stata and R plugin exports (``Q_SQ_1``)."""
+        return _BRACKETS.sub(r"_\1", self.code)
 
     # --- headings -------------------------------------------------------------------------------
     def _heading_question(self, lang: str) -> str:
@@ -133,8 +148,25 @@ class Column:
         """The ``abbreviated`` heading LimeSurvey writes for this column in ``lang``."""
         return abbreviated_heading(self._heading_question(lang), self.parts.get(lang, ()))
 
-    def names(self, languages: Iterable[str]) -> list[str]:
-        """Every name this column can carry in an export (exact strings)."""
+    def names(self, languages: Iterable[str], style: str = "text") -> list[str]:
+        """Every name this column can carry in an export of ``style`` (exact strings).
+
+        ``style``: the export format (:attr:`RawExport.format
+        <cchc_survey.limesurvey.exports.RawExport.format>`): ``stata`` and ``sav`` use
+        :attr:`variable`, ``spss_dat`` :attr:`spss`, ``vv1`` the SGQA name, ``vv2`` the
+        underscore name; any other (CSV, JSON, Excel, R data) the item id, the code heading,
+        the underscore name (the "use expression code" option), the SGQA name, and the full
+        and abbreviated headings in every language, also with spaces written ``_`` and, as the
+        JSON export writes a heading another column already has, followed by `` (SGQA)``.
+        """
+        if style in ("stata", "sav"):
+            return [self.item_id, self.variable]
+        if style == "spss_dat":
+            return [self.item_id, self.spss or self.underscore]
+        if style == "vv1":
+            return [self.sgqa] if self.sgqa else [self.item_id]
+        if style == "vv2":
+            return [self.underscore]
         out = [self.item_id, self.code, self.underscore]
         if self.sgqa:
             out.append(self.sgqa)
@@ -142,6 +174,8 @@ class Column:
             for h in (self.full_heading(lang), self.abbreviated_heading(lang)):
                 if h.strip():
                     out += [h, h.replace(" ", "_")]
+                    if self.sgqa:  # JSON keys are unique: a repeated heading gets its SGQA
+                        out.append(f"{h} ({self.sgqa})")
         return out
 
     # --- values ---------------------------------------------------------------------------------
@@ -236,6 +270,9 @@ class Layout:
         raise KeyError(item_id)
 
 
+_BRACKETS = re.compile(r"\[([^\]]*)\]")
+
+
 def _texts(langs: tuple[str, ...], msgid: str) -> dict[str, str]:
     return {lg: ls_text(msgid, lg) for lg in langs}
 
@@ -265,7 +302,8 @@ def question_columns(q: Question, sid: int | None, languages: Iterable[str],
             value=value, answers=answers if kind == "answer" and value in (
                 "code", "checkbox") else (),
             has_other=kind == "answer" and q.other and qt.layout == "single",
-            question_texts=dict(q.texts), parts={lg: heading.get(lg, ()) for lg in langs}))
+            question_texts=dict(q.texts), parts={lg: heading.get(lg, ()) for lg in langs},
+            spss=f"{q.code}_{sgqa_suffix}" if sgqa_suffix else q.code))
 
     scale0 = tuple(q.answers_of_scale(0))
     subs = q.subquestions_of_scale(0)
@@ -293,9 +331,8 @@ def question_columns(q: Question, sid: int | None, languages: Iterable[str],
                     {lg: (pick(sy.texts, lg), pick(sx.texts, lg)) for lg in langs}, None)
     elif qt.layout == "dual_scale":
         for sq in subs:
-            for scale in (0, 1):
-                headers = {lg: q.attributes.get(f"dualscale_header{'AB'[scale]}[{lg}]", "")
-                           or ls_text(f"Scale {scale + 1}", lg) for lg in langs}
+            for scale in (0, 1):  # the export writes Scale 1/2 whatever dualscale_headerA/B say
+                headers = {lg: ls_text(f"Scale {scale + 1}", lg) for lg in langs}
                 col((sq.code, str(scale + 1)), f"{sq.code}#{scale}", "answer",
                     default_item_id(q.code, f"{sq.code}_{scale}"), sq.texts,
                     {lg: (pick(sq.texts, lg), headers[lg]) for lg in langs}, scale,

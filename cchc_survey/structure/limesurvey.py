@@ -213,7 +213,8 @@ SYSTEM_FIELDS: tuple[tuple[str, str, str], ...] = (
 
 PERSONAL_FIELDS = ("firstname", "lastname", "email", "emailstatus", "language", "sent",
                    "remindersent", "remindercount", "usesleft", "completed", "ipaddr", "refurl")
-"""Participant-table and tracking columns some exports add: personal data, never kept."""
+"""Participant-table and tracking columns some exports add (and the participant attributes
+``attribute_1``, ``attribute_2``...): personal data, never kept."""
 
 # --------------------------------------------------------------------------------------------
 # how each export format writes the fixed answers
@@ -265,12 +266,13 @@ HEADING_LENGTH = 15
 
 
 def flatten(text: str) -> str:
-    """A text as LimeSurvey's export headings write it (``flattenText``): scripts and HTML
-    tags removed, entities decoded (``&nbsp;`` becomes a no-break space), every line break one
-    space; surrounding spaces are kept (``<p>Q?</p>\\n`` gives ``Q? ``)."""
-    t = _TAG.sub("", _SCRIPT.sub("", text or ""))
+    """A text as LimeSurvey's export headings write it: entities decoded (``&nbsp;`` becomes a
+    no-break space), scripts and HTML tags removed, every line break one space, then ``&``,
+    ``<`` and ``>`` written as entities again (an expression ``{a > 3}`` is headed
+    ``{a &gt; 3}``); surrounding spaces are kept (``<p>Q?</p>\\n`` gives ``Q? ``)."""
+    t = _TAG.sub("", _SCRIPT.sub("", html.unescape(text or "")))
     t = _LINEBREAK.sub(" ", t)
-    return html.unescape(t)
+    return html.escape(t, quote=False)
 
 
 def ellipsize(text: str, n: int = HEADING_LENGTH) -> str:

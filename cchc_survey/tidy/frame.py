@@ -9,8 +9,9 @@ everything that did not fit.
 * a multiple-choice box is NA where the question was not shown: LimeSurvey stores NULL for a
   question the respondent never saw (relevance false, page not reached), and formats that keep
   NULL say so (JSON, VV, the RPC's CSV and R data with LimeSurvey's quoting, ``long`` answers'
-  ``N/A``); in the others (SPSS, Stata, Excel) NULL and "not ticked" look alike, and a box is
-  NA only when the response is incomplete and its page comes after ``lastpage``;
+  ``N/A``); in the others (SPSS, Stata, Excel) NULL and "not ticked" look alike, and an
+  unticked box is NA only when the response is incomplete and its page comes after
+  ``lastpage``;
 * codes the instrument marks "don't know / not applicable" become NA and are listed in
   ``reasons`` (response_id, item, code, reason);
 * everything that does not fit (unknown columns, missing items, codes outside the scale,
@@ -155,7 +156,7 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
     """
     eng = check_engine(engine)
     fail = Failures()
-    targets, _unknown = map_columns(raw.columns, layout)
+    targets, _unknown = map_columns(raw.columns, layout, raw.format)
     n_in = raw.n_records
     lines = pd.Series(raw.lines, index=raw.data.index)
     meta: dict[str, pd.Series] = {}
@@ -196,11 +197,14 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
             "--instrument YAML on the command line), or that survey's .lss (lss=... in Python).",
             line=1)],
             summary=f"{Path(raw.path).name} does not match {layout.source} {layout.source_id}")
+    cut = raw.format == "xlsx" and len(raw.columns) >= 255  # LimeSurvey's Excel writer's limit
     for iid in item_ids:
         if iid not in items:
             fail.add(iid, "item_present", None, None, "warning",
                      f"item {iid!r} ({layout.spec(iid).code}) has no column in the "
-                     "export; it is all missing. Export all columns.")
+                     "export; it is all missing. " + (
+                         "LimeSurvey's Excel export keeps the first 255 columns only: export "
+                         "CSV or JSON for a survey this wide." if cut else "Export all columns."))
 
     # --- rows: response id ----------------------------------------------------------------
     rid_text = meta["id"].str.strip()
@@ -281,13 +285,17 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
     convert_yn = convert_yn or detected_yn
     if convert_yn is not None:
         coding = "convertyn"
+    if coding == "numeric" and raw.format == "spss_dat":
+        coding = "spss"
     langs = [raw.language] if raw.language else list(layout.languages)
     langs += [lg for lg in layout.languages if lg not in langs]
     lastpage = out["lastpage"]
     not_reached = ((~out["complete"]) & lastpage.notna()).to_numpy(dtype=bool)
     page_of_row = lastpage.fillna(0).to_numpy(dtype=np.int64)
     unreached_by_page: dict[int, np.ndarray] = {}
-    null_known = raw.null_known or coding == "labels"
+    # a box NULL (not shown) is told from "" (not ticked) where the format keeps NULL; ``long``
+    # answers write N/A and No, and the R data 0 for "" and nothing for NULL
+    null_known = raw.null_known or coding in ("labels", "numeric")
     reasons: list[pd.DataFrame] = []
     unique_ids = len(set(item_ids)) == len(item_ids)
     n = len(rows)
@@ -304,7 +312,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         if col.value == "checkbox" and col.kind == "answer" and not null_known:
             if col.page not in unreached_by_page:
                 unreached_by_page[col.page] = not_reached & (page_of_row < col.page)
-            where = unreached_by_page[col.page]
+            # a box on a page not reached was not shown, unless it was ticked
+            where = unreached_by_page[col.page] & ~typed.fillna(True).to_numpy(dtype=bool)
             typed = kernels.set_na(typed, where) if eng == "auto" else typed.mask(where)
         out[col.item_id] = typed
         if rs is not None:
@@ -363,6 +372,7 @@ def report(result: TidyResult, path: str, on_error: OnError) -> None:
             f"{result.layout.source} {result.layout.source_id}", result)
     warn = f[f["severity"].isin(["warning", "error"])]
     if len(warn):
-        cols = ", ".join(dict.fromkeys(warn["column"].astype(str).tolist()))
+        names = list(dict.fromkeys(warn["column"].astype(str).tolist()))
+        cols = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
         warnings.warn(f"{name}: {len(warn)} failure case(s) in columns {cols}; see "
                       "result.failures", ExportValidationWarning, stacklevel=3)

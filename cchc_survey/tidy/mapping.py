@@ -36,9 +36,9 @@ def norm_name(name: str) -> str:
     return " ".join(nfc(name).split())
 
 
-def name_table(layout: Layout) -> dict[str, list[Target]]:
-    """Every name a column of ``layout`` (or a system column) can carry -> its targets, in
-    questionnaire order."""
+def name_table(layout: Layout, style: str = "text") -> dict[str, list[Target]]:
+    """Every name a column of ``layout`` (or a system column) can carry in an export of
+    format ``style`` -> its targets, in questionnaire order."""
     table: dict[str, list[Target]] = {}
 
     def add(name: str, target: Target) -> None:
@@ -53,10 +53,10 @@ def name_table(layout: Layout) -> dict[str, list[Target]]:
     for fname in PERSONAL_FIELDS:
         add(fname, ("meta", fname))
     for col in layout.columns:
-        for n in col.names(layout.languages):
+        for n in col.names(layout.languages, style):
             add(n, ("item", col.item_id))
     for col in layout.ignored:
-        for n in col.names(layout.languages):
+        for n in col.names(layout.languages, style):
             add(n, ("ignore", col.code))
     return table
 
@@ -71,13 +71,19 @@ def _whole(v: str) -> str:
     return m.group(1) if m else v
 
 
-def map_columns(columns: list[str], layout: Layout) -> tuple[list[Target | None], list[str]]:
-    """Match export column names to meta fields, items and known columns without answers.
+_ATTRIBUTE = re.compile(r"^attribute_\d+$")
+
+
+def map_columns(columns: list[str], layout: Layout, style: str = "text"
+                ) -> tuple[list[Target | None], list[str]]:
+    """Match the column names of an export of format ``style`` (see
+    :meth:`cchc_survey.structure.Column.names`) to meta fields, items and known columns
+    without answers.
 
     Returns:
         ``(targets, unknown)``: one target per column (None when unknown) and the unknown names.
     """
-    table = name_table(layout)
+    table = name_table(layout, style)
     position = {("item", c.item_id): i for i, c in enumerate(layout.columns)}
     position.update({("ignore", c.code): i for i, c in enumerate(layout.ignored)})
     used: set[Target] = set()
@@ -86,6 +92,8 @@ def map_columns(columns: list[str], layout: Layout) -> tuple[list[Target | None]
     last = -1
     for col in columns:
         cands = table.get(norm_name(col))
+        if not cands and _ATTRIBUTE.match(col.strip()):  # a participant attribute: personal
+            cands = [("meta", col.strip())]
         if not cands:
             m = _CODETEXT.match(col)
             cands = table.get(norm_name(m.group("code"))) if m else None
@@ -155,7 +163,7 @@ def detect_coding(raw: RawExport, layout: Layout, counts: Mapping[str, pd.Series
                 table = {yn[0]: "Y", yn[1]: "N" if c.type == "Y" else ""}
                 good = [table.get(v, v) in ok for v in values]
             else:
-                table = (NUMERIC_CODING if coding == "numeric" else
+                table = (NUMERIC_CODING if coding in ("numeric", "spss") else
                          STATA_CODING if coding == "stata" else {}).get(c.type, {})
                 good = [table.get(_whole(v), _whole(v)) in ok for v in values]
             score += sum(k for k, g in zip(n, good, strict=True) if g)

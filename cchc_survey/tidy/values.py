@@ -32,7 +32,10 @@ from ..structure import Column, plain
 from ..structure.limesurvey import NA_LABEL, NUMERIC_CODING, STATA_CODING, ls_text
 from .dates import Engine, parse_dates
 
-Coding = Literal["codes", "labels", "numeric", "stata", "convertyn"]
+Coding = Literal["codes", "labels", "numeric", "spss", "stata", "convertyn"]
+"""How an export's answers are written: LimeSurvey's codes, ``long`` labels, R numbers
+(``numeric``: an unticked box 0, NULL empty), SPSS ``.dat`` numbers (``spss``: the same, but an
+unticked box and NULL are both empty), Stata numbers, or the "convert Y/N" option's values."""
 FAILURE_COLUMNS = ["column", "check", "value", "row", "severity", "message"]
 REASON_COLUMNS = ["response_id", "item", "code", "reason"]
 EXCEL_ERRORS = ("#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NULL!")
@@ -114,12 +117,15 @@ def decode_values(s: pd.Series, col: Column, coding: Coding, langs: list[str],
         out = v.map(mapping).astype("string").where(known, v)
         unknown = ~known.fillna(True) & v.notna()
         if unknown.any():  # a label written without its HTML, or spaced otherwise
-            by_plain = {plain(x): mapping.get(plain(x), x) for x in pd.unique(v[unknown])}
+            by_plain = {x: mapping.get(plain(x), x) for x in pd.unique(v[unknown])}
             out = out.where(~unknown, v.map(by_plain).astype("string"))
         return out
     v = drop_zero_decimals(v)
-    table = (NUMERIC_CODING if coding == "numeric" else
+    fixed = (NUMERIC_CODING if coding in ("numeric", "spss") else
              STATA_CODING if coding == "stata" else {}).get(col.type)
+    table: dict[str, str | None] | None = dict(fixed) if fixed else None
+    if table and coding == "numeric" and col.value == "checkbox":
+        table = {**table, "": None}  # R: 0 is "not ticked", an empty field NULL
     if table:
         return v.map(table).astype("string").where(v.isin(list(table)), v)
     return v

@@ -171,12 +171,31 @@ def _line_breaks(col: pa.ChunkedArray) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
 
 
+def quoted_header(line: str, delimiter: str) -> bool:
+    """Whether every field of the header line is double-quoted, as LimeSurvey writes every
+    field of its CSV (and R data) exports; then an unquoted empty field is NULL, a question the
+    respondent was not shown, and ``""`` an empty answer (LimeSurvey 6.14; 6.2.1 wrote NULL as
+    ``""``). A file re-saved by a spreadsheet loses the quotes, and with them that difference."""
+    quoted = False
+    at_start = True
+    for ch in line:
+        if at_start and ch != '"':
+            return False
+        at_start = False
+        if ch == '"':
+            quoted = not quoted
+        elif ch == delimiter and not quoted:
+            at_start = True
+    return bool(line) and not quoted and not at_start
+
+
 def _fast_utf8(blob: bytes, encoding: str | None, delimiter: str | None
                ) -> tuple[list[str], pd.DataFrame, np.ndarray] | None:
     """A well-formed UTF-8 file, parsed by Arrow's C++ CSV reader (no Python object per cell).
 
     Returns ``(columns, data, lines)`` exactly as the Python path would, with ``string`` columns
-    (Arrow storage) instead of object ones, or ``None`` when the file is anything but plain: not
+    (Arrow storage) instead of object ones (an unquoted empty field is NA when the header is
+    quoted, :func:`quoted_header`), or ``None`` when the file is anything but plain: not
     UTF-8, a NUL byte, blank lines between records, a line ending other than LF or CRLF after
     the header, a field count that differs, a quote left open. Those files take the Python
     path, which names every problem by line.
@@ -209,6 +228,7 @@ def _fast_utf8(blob: bytes, encoding: str | None, delimiter: str | None
         return None
     delim = delimiter or sniff_delimiter(first)
     header = next(csv.reader([unicodedata.normalize("NFC", first)], delimiter=delim))
+    nulls = quoted_header(first, delim)
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -221,16 +241,17 @@ def _fast_utf8(blob: bytes, encoding: str | None, delimiter: str | None
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types=dict.fromkeys(names, pa.large_string()),
-                                                 strings_can_be_null=False),
+                                                 strings_can_be_null=nulls, null_values=[""],
+                                                 quoted_strings_can_be_null=False),
             memory_pool=_column_pool())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
     if table.num_rows and len(names):
-        blank = pc.equal(table.column(0), "")
+        blank = pc.fill_null(pc.equal(table.column(0), ""), True)
         for name in names[1:]:
             if not pc.any(blank).as_py():
                 break
-            blank = pc.and_(blank, pc.equal(table.column(name), ""))
+            blank = pc.and_(blank, pc.fill_null(pc.equal(table.column(name), ""), True))
         if pc.any(blank).as_py():
             return None  # a blank line (or a record of empty fields): the Python path numbers it
     breaks = np.zeros(table.num_rows, dtype=np.int64)
@@ -287,9 +308,15 @@ def read_csv_export(path: str | Path, *, encoding: str | None = None,
     if fast is not None:
         header, data, lines = fast
         cols = [c.strip() for c in header]
+        first = blob[3 if blob.startswith(b"\xef\xbb\xbf") else 0:].split(b"\n", 1)[0]
+        # LimeSurvey 6.14 writes NULL as an unquoted empty field, 6.2.1 as "": NULL is known
+        # only in a file that holds one
+        nulls = quoted_header(first.decode("utf-8").rstrip("\r"),
+                              delimiter or sniff_delimiter(first.decode("utf-8"))) and any(
+                                  bool(data[c].hasnans) for c in data.columns)
         return RawExport(
             path=str(path), format=fmt, columns=cols, data=data, lines=lines,
-            coding=coding or "codes", null_known=False, sha256=sha256, encoding="utf-8",
+            coding=coding or "codes", null_known=nulls, sha256=sha256, encoding="utf-8",
             rejected=[], sources=[str(path)])
     text, enc = decode_text(blob, path, encoding)
     headers, records, lines, rejected, _ = parse_delimited(text, path, delimiter=delimiter)

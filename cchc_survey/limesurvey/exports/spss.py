@@ -105,6 +105,8 @@ def read_spss_pair(path: str | Path, *, encoding: str | None = None) -> RawExpor
     try:
         for rec in reader:
             if rec and rec != [""]:
+                if len(rec) == len(names) + 1 and rec[-1] == "":
+                    rec = rec[:-1]  # the unnamed token column LimeSurvey 6.14 adds (always empty)
                 if len(rec) == len(names):
                     rows.append(list(rec))
                     lines.append(start)
@@ -131,6 +133,33 @@ rows = [[None if v is None or v != v else (str(int(v)) if isinstance(v, float) a
          v.is_integer() else str(v)) for v in r] for r in df.itertuples(index=False)]
 json.dump({"columns": cols, "rows": rows}, sys.stdout)
 """
+
+
+def _check_not_shifted(path: str | Path, cols: list[str], rows: list[list[str | None]]) -> None:
+    """Refuse a ``.sav`` whose data are one column off its dictionary.
+
+    LimeSurvey 6.14's admin ``.sav`` of a survey with a participants table writes the token
+    second in each record while its dictionary declares it after ``seed``: ``lastpage`` then
+    holds the submission time in SPSS seconds (~1.4e10), ``startlanguage`` the page, ``seed``
+    the language. A page number is never that large.
+    """
+    if "lastpage" not in cols:
+        return
+    at = cols.index("lastpage")
+    for i, r in enumerate(rows):
+        v = r[at]
+        try:
+            big = v is not None and float(v) > 1e6
+        except ValueError:
+            big = False
+        if big:
+            raise read_error(path, f"record {i + 1}, column lastpage",
+                             f"lastpage holds {v}, a date in SPSS seconds, not a page: the first "
+                             "columns of this .sav are shifted (LimeSurvey writes the token of "
+                             "a survey with a participants table in another place than its "
+                             "dictionary says)",
+                             "export the .sav through the RemoteControl API (cchc-survey pull) "
+                             "or read the SPSS syntax + data pair or a CSV export instead.")
 
 
 def read_sav_export(path: str | Path, *, raw: bytes | None = None,
@@ -173,6 +202,7 @@ def read_sav_export(path: str | Path, *, raw: bytes | None = None,
     doc = json.loads(proc.stdout.decode("utf-8"))
     cols = [str(c) for c in doc["columns"]]
     rows = doc["rows"]
+    _check_not_shifted(path, cols, rows)
     return RawExport(path=str(path), format="sav", columns=cols,
                      data=frame_from_rows(rows, len(cols)),
                      lines=np.arange(1, len(rows) + 1, dtype=np.int64), coding="codes",

@@ -20,6 +20,8 @@ NOT_SHOWN = "{question_not_shown}"
 _ESCAPES = {"{cr}": "\r", "{newline}": "\n", "{tab}": "\t", "{quote}": '"', "{lbrace}": "{"}
 _ESC_RE = re.compile("|".join(re.escape(k) for k in _ESCAPES))
 _SGQA = re.compile(r"^\d+X\d+X\d+")
+_PHP_ESCAPE = '\\"'
+_HELD = "\ue000"  # a private-use character, never in an export
 
 
 def looks_like_vv(blob: bytes, encoding: str | None = None) -> bool:
@@ -35,7 +37,9 @@ def looks_like_vv(blob: bytes, encoding: str | None = None) -> bool:
     if len(lines) < 2:
         return False
     second = [f.strip().strip('"') for f in lines[1].rstrip("\r").split("\t")]
-    return bool(second) and second[0] == "id" and "startdate" in second
+    # a survey with datestamps off has no startdate: submitdate and lastpage are always there
+    return bool(second) and second[0] == "id" and bool({"startdate", "submitdate", "lastpage"}
+                                                       & set(second))
 
 
 def unescape(s: pd.Series) -> pd.Series:
@@ -51,8 +55,17 @@ def read_vv_export(path: str | Path, *, raw: bytes | None = None,
     """Read a VV export of either version."""
     blob = Path(path).read_bytes() if raw is None else raw
     text, enc = decode_text(blob, path, encoding)
+    # LimeSurvey quotes VV fields as PHP's fputcsv does, with ``\`` as escape character: a
+    # quote right after a backslash (a file list's ``\"``) is not doubled. Kept aside while
+    # the fields are split, put back in the values.
+    held = _PHP_ESCAPE in text
+    if held:
+        text = text.replace(_PHP_ESCAPE, _HELD)
     headers, records, lines, rejected, _ = parse_delimited(text, path, delimiter="\t",
                                                            header_lines=2)
+    if held:
+        records = [[None if v is None else v.replace(_HELD, _PHP_ESCAPE) for v in r]
+                   for r in records]
     cols = [c.strip() for c in headers[1]]
     version = "vv1" if any(_SGQA.match(c) for c in cols) else "vv2"
     frame = frame_from_rows(records, len(cols))

@@ -35,10 +35,12 @@ def _formula_text(cell: Any) -> Any:
 
     LimeSurvey's xlsx writer stores an answer that starts with ``=`` (``=)) rất tốt``) as a
     *formula*, without a cached value: the answer is the formula text. It is read back as text
-    and never evaluated.
+    and never evaluated. LimeSurvey 6.2.1 wrote the answer whole as the formula
+    (``<f>=)) rất tốt</f>``, which openpyxl gives as ``==)) rất tốt``), 6.14 without its ``=``
+    (``<f>SUM(A1:A2)</f>`` for ``=SUM(A1:A2)``): both give the answer back.
     """
     v = getattr(cell, "value", None)
-    if getattr(cell, "data_type", "") == "f" and isinstance(v, str) and v.startswith("="):
+    if getattr(cell, "data_type", "") == "f" and isinstance(v, str) and v.startswith("=="):
         return v[1:]
     return v
 

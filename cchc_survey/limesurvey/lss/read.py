@@ -180,7 +180,9 @@ def _read_questions(
         lg = r.get("language", "")
         if lg and lg not in langs:
             continue
-        attrs[qid][f"{name}[{lg}]" if lg else name] = nfc(r.get("value", ""))
+        value = nfc(r.get("value", ""))
+        if value:  # an empty attribute is LimeSurvey's default (the theme saves every one)
+            attrs[qid][f"{name}[{lg}]" if lg else name] = value
 
     per_group: dict[int, list[tuple[int, dict[str, str]]]] = defaultdict(list)
     for qid, r in mains.items():
