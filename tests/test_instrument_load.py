@@ -100,7 +100,7 @@ def _dup_subcode(d: dict[str, Any]) -> None:
 
 
 def _bad_subcode(d: dict[str, Any]) -> None:
-    _q(d, "TC")["subquestions"][0]["code"] = "1A"
+    _q(d, "TC")["subquestions"][0]["code"] = "A-1"  # "1A" is a sub-question code LimeSurvey takes
 
 
 def _missing_vi(d: dict[str, Any]) -> None:
@@ -177,7 +177,7 @@ def _filter_on_later_question(d: dict[str, Any]) -> None:
 
 
 def _unknown_question_type(d: dict[str, Any]) -> None:
-    _q(d, "YKIEN")["type"] = "X"
+    _q(d, "YKIEN")["type"] = "W"  # LimeSurvey 1.x's flexible list: no type of LimeSurvey 6
 
 
 CASES: list[tuple[str, Mutation, str, str]] = [
@@ -188,7 +188,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("duplicate question code", _dup_qcode, "groups[2 YEUTO2].questions[1 tcchung].code",
      "also used at"),
     ("duplicate sub-question code", _dup_subcode, "subquestions[1 C1].code", "appears more than once"),
-    ("illegal sub-question code", _bad_subcode, "subquestions[0 1A].code",
+    ("illegal sub-question code", _bad_subcode, "subquestions[0 A-1].code",
      "not a code LimeSurvey accepts"),
     ("illegal question code", lambda d: _q(d, "TT").update(code="THU TUC"),
      "questions[0 THU TUC].code", "not a code LimeSurvey accepts"),

@@ -3,6 +3,7 @@
 
 * :mod:`.main`: ``demo``, ``instruments``, ``lss build``, ``report``;
 * :mod:`.imports`: ``import``, ``codebook``;
+* :mod:`.instrument`: ``instrument from-lss``;
 * :mod:`.limesurvey`: ``deploy``, ``pull``, ``status``;
 * :mod:`.official`: ``sample-size``, ``official template/load/check/compare``.
 """

@@ -16,25 +16,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from ..structure.columns import default_item_id
-from ..structure.limesurvey import CHECKED, GENDER, YES_NO, FixedAnswer
+from ..structure import Answer as _Answer
+from ..structure import Question as _StructureQuestion
+from ..structure import Subquestion as _Subquestion
+from ..structure.columns import default_item_id, question_columns
+from ..structure.limesurvey import (
+    CHECKED,
+    GENDER,
+    QUESTION_TYPES,
+    YES_NO,
+    FixedAnswer,
+    ls_text,
+)
 
 Code = int | str
 """An answer code: an integer for ordinal scales (1..5), a short string otherwise (``F``, ``Y``)."""
 
 LANGS = ("vi", "en")
 
-# LimeSurvey question types the instruments use. Items of the types in ``SUBQUESTION_TYPES`` have
-# one column per sub-question; ``CHOICE_TYPES`` take their answers from a scale.
-QuestionType = Literal["F", "L", "!", "G", "Y", "M", "N", "S", "T", "D"]
-SUBQUESTION_TYPES = frozenset({"F", "M"})
-CHOICE_TYPES = frozenset({"F", "L", "!"})
+# Every LimeSurvey question type (what each makes: :mod:`cchc_survey.structure.limesurvey`).
+QuestionType = Literal["5", "A", "B", "C", "E", "F", "H", "1", ":", ";", "D", "G", "I", "K", "L",
+                       "!", "O", "M", "N", "P", "Q", "R", "S", "T", "U", "X", "Y", "|", "*"]
+SUBQUESTION_TYPES = frozenset(t for t, qt in QUESTION_TYPES.items() if qt.has_subquestions)
+"""Types whose columns come from sub-questions (arrays, multiple choice, multiple inputs)."""
+CHOICE_TYPES = frozenset(t for t, qt in QUESTION_TYPES.items() if qt.answers == "options")
+"""Types whose answers come from a scale of the instrument (F H 1 L ! O R)."""
 FIXED_CODE_TYPES = {"G": "gender", "Y": "yesno", "M": "checked"}
-TEXT_TYPES = frozenset({"S", "T"})
+TEXT_TYPES = frozenset(t for t, qt in QUESTION_TYPES.items() if qt.value == "text")
 
 Level = str
 Period = Literal["month", "quarter", "half", "year"]
@@ -45,23 +57,31 @@ class _Strict(BaseModel):
 
 
 class Text(_Strict):
-    """A text in the instrument's languages. Vietnamese is required, English is expected."""
+    """A text in the instrument's languages: ``vi`` and ``en``, and any other language of the
+    instrument by its code (``fr: ...``). The text of the instrument's first language is
+    required (:mod:`.validate`), Vietnamese first for the bundled instruments."""
 
-    vi: str
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    vi: str = ""
     en: str = ""
 
-    @field_validator("vi")
-    @classmethod
-    def _vi_not_blank(cls, v: str) -> str:
-        if not v.strip():
-            raise ValueError("the Vietnamese text is empty")
-        return v
+    @property
+    def others(self) -> dict[str, str]:
+        """The texts in languages other than Vietnamese and English."""
+        return {k: str(v) for k, v in (self.model_extra or {}).items()}
+
+    def given(self, lang: str) -> bool:
+        """Whether the file gives this text in ``lang`` (even as ``''``)."""
+        return lang in self.model_fields_set or lang in (self.model_extra or {})
 
     def get(self, lang: str) -> str:
-        """The text in ``lang`` (falls back to Vietnamese when the English text is missing)."""
-        if lang == "en" and self.en:
-            return self.en
-        return self.vi
+        """The text in ``lang``; a text not given in ``lang`` is written in Vietnamese, else in
+        English (as LimeSurvey shows its base language); ``''`` given stays empty."""
+        own = self.vi if lang == "vi" else self.en if lang == "en" else self.others.get(lang, "")
+        if own or self.given(lang):
+            return own
+        return self.vi or self.en or next(iter(self.others.values()), "")
 
 
 class Provenance(_Strict):
@@ -74,13 +94,18 @@ class Provenance(_Strict):
 
 
 class ScaleOption(_Strict):
+    """One answer option: its code and its label in each language (``vi``, ``en``, others)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
     code: Code
-    vi: str
+    vi: str = ""
     en: str = ""
 
     @property
     def label(self) -> Text:
-        return Text(vi=self.vi, en=self.en)
+        return Text.model_validate({**({"vi": self.vi} if self.vi else {}), "en": self.en,
+                                    **(self.model_extra or {})})
 
 
 class MissingOption(ScaleOption):
@@ -132,17 +157,34 @@ class Filter(_Strict):
 
 
 class SubQuestion(_Strict):
+    """A row of an array, an option of a multiple choice, a column of a ``:``/``;`` array.
+
+    ``relevance``: LimeSurvey's relevance equation of the sub-question ("" = always shown)."""
+
     code: str
     text: Text
     id: str = ""
     mirrors: list[str] = Field(default_factory=list)
     score: str = ""
     reverse: bool = False
+    relevance: str = ""
 
 
 class Question(_Strict):
-    """One LimeSurvey question. Questions of type F (array) and M (multiple choice) carry
-    sub-questions, each of which is one item; the others are one item themselves."""
+    """One LimeSurvey question (any type: :mod:`cchc_survey.structure.limesurvey`).
+
+    Questions with sub-questions (arrays, multiple choice, multiple inputs) have one item per
+    sub-question; ``:``/``;`` arrays one per row (``subquestions``) x column (``columns``) and a
+    dual-scale array (1) two per row, the second on ``scale2``; the others are one item
+    themselves (with an "other" text, a comment, a file count where the type has one).
+
+    ``filter`` says when the question is asked, in the instrument's terms; ``relevance`` keeps
+    a LimeSurvey relevance equation that filters cannot express (read from a ``.lss``: it is
+    written back as it is, and the checks do not evaluate it). ``mandatory`` may be ``soft``
+    (LimeSurvey asks once). ``attributes``: LimeSurvey's advanced settings written as given
+    (``name[lang]`` for a language's own value); left out, the instrument's defaults apply
+    (``hidden``, ``min``/``max`` of numbers, the date format of dates).
+    """
 
     code: str
     type: QuestionType
@@ -150,24 +192,32 @@ class Question(_Strict):
     help: Text | None = None
     id: str = ""
     scale: str = ""
-    mandatory: bool = False
+    scale2: str = ""
+    mandatory: bool | Literal["soft"] = False
     hidden: bool = False
     other: bool = False
     filter: list[Filter] = Field(default_factory=list)
+    relevance: str = ""
     subquestions: list[SubQuestion] = Field(default_factory=list)
+    columns: list[SubQuestion] = Field(default_factory=list)
     mirrors: list[str] = Field(default_factory=list)
     score: str = ""
     reverse: bool = False
     min: float | None = None
     max: float | None = None
+    attributes: dict[str, str] | None = None
     role: Literal["item", "profile", "design", "meta", "open"] = "item"
 
 
 class Group(_Strict):
+    """A question group (a page). ``relevance``: a LimeSurvey equation kept as text (see
+    :class:`Question`)."""
+
     code: str
     title: Text
     description: Text | None = None
     filter: list[Filter] = Field(default_factory=list)
+    relevance: str = ""
     questions: list[Question]
 
 
@@ -311,7 +361,9 @@ class Item:
     """One response column: a question without sub-questions, or one sub-question.
 
     ``kind`` is ``answer`` for the substantive value, ``other`` for the "other" free text of a
-    list or multiple-choice question.
+    list or multiple-choice question, ``comment`` for a comment (list with comment, multiple
+    choice with comments), ``filecount`` for the number of files uploaded. ``heading`` is the
+    column's code heading (:attr:`column`).
     """
 
     id: str
@@ -329,11 +381,14 @@ class Item:
     reverse: bool
     role: str
     hidden: bool
-    kind: Literal["answer", "other"] = "answer"
+    kind: Literal["answer", "other", "comment", "filecount"] = "answer"
+    heading: str = ""
 
     @property
     def column(self) -> str:
         """The column name in a LimeSurvey export with code headings (``TC[A1]``, ``GIOITINH``)."""
+        if self.heading:
+            return self.heading
         if self.kind == "other":
             return f"{self.question_code}[other]"
         return f"{self.question_code}[{self.subcode}]" if self.subcode else self.question_code
@@ -433,45 +488,80 @@ class Instrument:
         return self.methodology.scores.get(name) if name else None
 
 
-def _item_from(
-    g: Group, q: Question, *, iid: str, sub: SubQuestion | None, kind: str = "answer"
-) -> Item:
-    scale = q.scale or FIXED_CODE_TYPES.get(q.type, "")
+def _text_of(vi: str, en: str) -> Text:
+    """A text of the given languages (an empty one left out)."""
+    return Text.model_validate({k: v for k, v in (("vi", vi), ("en", en)) if v})
+
+
+def _suffixed(t: Text, msgid: str) -> Text:
+    """``t`` followed by LimeSurvey's ``[Khác]`` / ``[Other]`` (or another of its texts)."""
+    return _text_of(f"{t.vi} [{ls_text(msgid, 'vi')}]" if t.vi else "",
+                    f"{t.en} [{ls_text(msgid, 'en')}]" if t.en else "")
+
+
+def _layout_question(q: Question, scales: dict[str, Scale]) -> _StructureQuestion:
+    """The parts of ``q`` its column layout depends on, as a structure question."""
+    subs = tuple(_Subquestion(code=sq.code, texts={}, order=i, scale_id=axis,
+                              item_id=sq.id or default_item_id(q.code, sq.code))
+                 for axis, part in ((0, q.subquestions), (1, q.columns))
+                 for i, sq in enumerate(part, start=1))
+    ranks = len(scales[q.scale].all_options) if q.type == "R" and q.scale in scales else 0
+    return _StructureQuestion(
+        code=q.code, type=q.type, group="", order=0, texts={}, help={}, other=q.other,
+        subquestions=subs, item_id=q.id or default_item_id(q.code),
+        answers=tuple(_Answer(code=str(i), labels={}, order=i) for i in range(1, ranks + 1)))
+
+
+def _question_items(g: Group, q: Question, scales: dict[str, Scale]) -> Iterator[Item]:
+    """The items of one question: one per response column of its type, text displays none."""
     filters = (*g.filter, *q.filter)
-    if kind == "other":
-        return Item(
-            id=iid, question_code=q.code, subcode="other", type=q.type,
-            text=Text(vi=f"{q.text.vi} [Khác]", en=f"{q.text.en} [Other]" if q.text.en else ""),
-            question_text=q.text, scale="", mandatory=False, filter=filters, group=g.code,
-            mirrors=(), score="", reverse=False, role="open", hidden=q.hidden, kind="other",
-        )
-    if sub is None:
-        return Item(
-            id=iid, question_code=q.code, subcode="", type=q.type, text=q.text, question_text=q.text,
-            scale=scale, mandatory=q.mandatory, filter=filters, group=g.code,
-            mirrors=tuple(q.mirrors), score=q.score, reverse=q.reverse, role=q.role,
-            hidden=q.hidden,
-        )
-    return Item(
-        id=iid, question_code=q.code, subcode=sub.code, type=q.type, text=sub.text,
-        question_text=q.text, scale=scale, mandatory=q.mandatory, filter=filters, group=g.code,
-        mirrors=tuple(sub.mirrors or q.mirrors), score=sub.score or q.score,
-        reverse=sub.reverse or q.reverse, role=q.role, hidden=q.hidden,
-    )
+    rows = {sq.code: sq for sq in q.subquestions}
+    cols = {sq.code: sq for sq in q.columns}
+    fixed = FIXED_CODE_TYPES.get(q.type, "")
+    for c in question_columns(_layout_question(q, scales), None, ("vi", "en")):
+        if c.value == "display":
+            continue
+        common: dict[str, Any] = {
+            "id": c.item_id, "question_code": q.code, "type": q.type, "question_text": q.text,
+            "filter": filters, "group": g.code, "hidden": q.hidden, "heading": c.code}
+        if c.kind != "answer":
+            msgid = {"other": "Other", "comment": "Comment", "filecount": "filecount - "}[c.kind]
+            text = _suffixed(q.text, msgid) if c.kind != "filecount" else q.text
+            if c.subquestion.endswith("comment") and c.subquestion[:-7] in rows:
+                text = _suffixed(rows[c.subquestion[:-7]].text, "Comment")
+            yield Item(subcode=c.subquestion, text=text, scale="", mandatory=False, mirrors=(),
+                       score="", reverse=False, role="open" if c.kind != "filecount" else "meta",
+                       kind=c.kind, **common)
+            continue
+        sub = rows.get(c.subquestion)
+        if sub is None and "_" in c.subquestion:  # a cell of a : or ; array
+            sy, sx = c.subquestion.split("_", 1)
+            if sy in rows and sx in cols:
+                sub = SubQuestion(code=c.subquestion, text=_text_of(
+                    f"{rows[sy].text.vi} / {cols[sx].text.vi}" if rows[sy].text.vi else "",
+                    f"{rows[sy].text.en} / {cols[sx].text.en}" if rows[sy].text.en else ""),
+                    mirrors=rows[sy].mirrors, score=rows[sy].score, reverse=rows[sy].reverse)
+        scale = (q.scale2 if c.scale_id == 1 else q.scale) or fixed
+        if q.type == "R":
+            sub = SubQuestion(code=c.subquestion, text=_text_of(
+                f"{q.text.vi} [{c.texts.get('vi', '')}]" if q.text.vi else "",
+                f"{q.text.en} [{c.texts.get('en', '')}]" if q.text.en else ""))
+        text = sub.text if sub is not None else q.text
+        yield Item(subcode=c.subquestion, text=text, scale=scale,
+                   mandatory=q.mandatory is True,
+                   mirrors=tuple((sub.mirrors if sub is not None else []) or q.mirrors),
+                   score=(sub.score if sub is not None else "") or q.score,
+                   reverse=(sub.reverse if sub is not None else False) or q.reverse,
+                   role=q.role, **common)
 
 
 def iter_items(spec: InstrumentSpec) -> Iterator[Item]:
-    """Expand questions into items, in questionnaire order."""
+    """Expand questions into items, in questionnaire order (the column layout of each
+    question's type, :func:`cchc_survey.structure.columns.question_columns`)."""
+    scales = {**BUILTIN_SCALES, **spec.scales}
     for g in spec.groups:
         for q in g.questions:
-            base = q.id or default_item_id(q.code)
-            if q.type in SUBQUESTION_TYPES:
-                for sq in q.subquestions:
-                    yield _item_from(g, q, iid=sq.id or default_item_id(q.code, sq.code), sub=sq)
-            else:
-                yield _item_from(g, q, iid=base, sub=None)
-            if q.other:
-                yield _item_from(g, q, iid=f"{base}_other", sub=None, kind="other")
+            yield from _question_items(g, q, scales)
 
 
 def _builtin(fixed: tuple[FixedAnswer, ...]) -> Scale:

@@ -21,6 +21,7 @@ from ..structure import (
 )
 from ..text import nfc
 from .model import FIXED_CODE_TYPES, Filter, Instrument, Text
+from .model import Question as InstrumentQuestion
 
 DEFAULT_DATE_FORMAT = "dd/mm/yyyy"
 """LimeSurvey ``date_format`` attribute written for date (D) questions (Vietnamese order)."""
@@ -49,55 +50,77 @@ def _num(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else repr(float(v))
 
 
+def _scale_answers(inst: Instrument, name: str, scale_id: int, langs: tuple[str, ...]
+                   ) -> tuple[Answer, ...]:
+    if not name or name not in inst.spec.scales:
+        return ()
+    sc = inst.scales[name]
+    miss = {code_str(m.code): m.reason for m in sc.missing}
+    return tuple(Answer(code=code_str(o.code), labels=_texts(o.label, langs), order=i,
+                        scale_id=scale_id, missing=miss.get(code_str(o.code), ""))
+                 for i, o in enumerate(sc.all_options, start=1))
+
+
+def _relevance(text: str, filters: Iterable[Filter]) -> str:
+    return text.strip() or relevance_from_filters(filters)
+
+
+def _attributes(q: InstrumentQuestion) -> dict[str, str]:
+    attrs: dict[str, str] = {}
+    if q.hidden:
+        attrs["hidden"] = "1"
+    if q.type == "N" and q.min is not None:
+        attrs["min_num_value_n"] = _num(q.min)
+    if q.type == "N" and q.max is not None:
+        attrs["max_num_value_n"] = _num(q.max)
+    if q.attributes is None:
+        if q.type == "D":
+            attrs["date_format"] = DEFAULT_DATE_FORMAT
+    else:
+        attrs.update(q.attributes)
+    return attrs
+
+
 def codebook_from_instrument(inst: Instrument) -> Codebook:
     """The codebook of an instrument: what :func:`~cchc_survey.limesurvey.lss.write_lss` writes
     and what :func:`~cchc_survey.limesurvey.lss.read_lss` reads back from that file.
 
     Attributes written per question: ``hidden`` = ``1`` for hidden questions; for numeric (N)
     questions ``min_num_value_n`` / ``max_num_value_n`` from ``min`` / ``max``; for dates (D)
-    ``date_format`` = :data:`DEFAULT_DATE_FORMAT`. Relevance comes from the filters
-    (:func:`relevance_from_filters`); a group filter becomes the group's relevance.
+    ``date_format`` = :data:`DEFAULT_DATE_FORMAT` unless the question gives its own
+    ``attributes``. Relevance comes from the filters (:func:`relevance_from_filters`), or is the
+    question's own ``relevance`` equation; a group filter becomes the group's relevance.
     """
     spec = inst.spec
     langs = tuple(spec.languages)
-    scales = inst.scales
     groups: list[Group] = []
     questions: list[Question] = []
     for gi, g in enumerate(spec.groups, start=1):
         groups.append(Group(
             code=g.code, order=gi, titles=_texts(g.title, langs),
-            descriptions=_texts(g.description, langs), relevance=relevance_from_filters(g.filter),
+            descriptions=_texts(g.description, langs),
+            relevance=_relevance(g.relevance, g.filter),
         ))
         for qi, q in enumerate(g.questions, start=1):
-            attrs: dict[str, str] = {}
-            if q.hidden:
-                attrs["hidden"] = "1"
-            if q.type == "N" and q.min is not None:
-                attrs["min_num_value_n"] = _num(q.min)
-            if q.type == "N" and q.max is not None:
-                attrs["max_num_value_n"] = _num(q.max)
-            if q.type == "D":
-                attrs["date_format"] = DEFAULT_DATE_FORMAT
             subs = tuple(
-                Subquestion(code=sq.code, texts=_texts(sq.text, langs), order=si,
+                Subquestion(code=sq.code, texts=_texts(sq.text, langs), order=si, scale_id=axis,
+                            relevance=sq.relevance.strip() or "1",
                             item_id=sq.id or default_item_id(q.code, sq.code))
-                for si, sq in enumerate(q.subquestions, start=1)
+                for axis, part in ((0, q.subquestions), (1, q.columns))
+                for si, sq in enumerate(part, start=1)
             ) if question_type(q.type).has_subquestions else ()
             answers: tuple[Answer, ...] = ()
-            if q.scale and q.type not in FIXED_CODE_TYPES:
-                sc = scales[q.scale]
-                miss = {code_str(m.code): m.reason for m in sc.missing}
-                answers = tuple(
-                    Answer(code=code_str(o.code), labels=_texts(o.label, langs), order=i,
-                           missing=miss.get(code_str(o.code), ""))
-                    for i, o in enumerate(sc.all_options, start=1)
-                )
-            answers += fixed_answers(q.type, langs, q.other, start=len(answers) + 1)
+            if q.type not in FIXED_CODE_TYPES:
+                answers = (_scale_answers(inst, q.scale, 0, langs)
+                           + _scale_answers(inst, q.scale2, 1, langs))
+            n0 = sum(1 for a in answers if a.scale_id == 0)
+            answers += fixed_answers(q.type, langs, q.other, start=n0 + 1)
             questions.append(Question(
                 code=q.code, type=q.type, group=g.code, order=qi, texts=_texts(q.text, langs),
-                help=_texts(q.help, langs), mandatory="Y" if q.mandatory else "N",
-                relevance=relevance_from_filters(q.filter),
-                other=q.other, subquestions=subs, answers=answers, attributes=attrs,
+                help=_texts(q.help, langs),
+                mandatory={True: "Y", False: "N", "soft": "S"}[q.mandatory],
+                relevance=_relevance(q.relevance, q.filter),
+                other=q.other, subquestions=subs, answers=answers, attributes=_attributes(q),
                 item_id=q.id or default_item_id(q.code),
                 scale=q.scale or FIXED_CODE_TYPES.get(q.type, ""),
             ))

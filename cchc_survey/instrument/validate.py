@@ -10,6 +10,9 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+from pydantic import BaseModel
+
+from ..structure.limesurvey import ANSWER_CODE, QUESTION_CODE, SUBQUESTION_CODE, question_type
 from .model import (
     BUILTIN_SCALES,
     CHOICE_TYPES,
@@ -20,26 +23,31 @@ from .model import (
     InstrumentSpec,
     Scale,
     ScoreFunction,
+    Text,
     iter_items,
 )
 
 Finding = tuple[str, str, str]
 
-# LimeSurvey: question and sub-question codes start with a letter, then letters and digits only
-# (no spaces, no underscores in LimeSurvey 6); question codes at most 20 characters, answer
-# codes at most 5 characters.
-LS_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
-LS_ANSWER_CODE = re.compile(r"^[A-Za-z0-9]{1,5}$")
+# LimeSurvey's code rules (cchc_survey.structure.limesurvey): question codes start with a
+# letter, then letters and digits only (no spaces, no underscores in LimeSurvey 6), at most 20
+# characters; sub-question codes letters and digits; answer codes at most 5 of them.
+LS_CODE = QUESTION_CODE
+LS_ANSWER_CODE = ANSWER_CODE
 ITEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 INSTRUMENT_ID = ITEM_ID
+LANGUAGE_CODE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
+LANGUAGE_NAMES = {"vi": "Vietnamese", "en": "English"}
 
 
-def _code_findings(path: str, code: str, what: str, max_len: int) -> Iterator[Finding]:
-    if not LS_CODE.match(code):
+def _code_findings(path: str, code: str, what: str, max_len: int,
+                   rule: re.Pattern[str] = LS_CODE) -> Iterator[Finding]:
+    if not rule.match(code):
+        first = "a letter first, then " if rule is LS_CODE else ""
         yield (
             path,
             f"{what} {code!r} is not a code LimeSurvey accepts",
-            "use a letter first, then letters and digits only (no spaces, '_' or '-'), "
+            f"use {first}letters and digits only (no spaces, '_' or '-'), "
             f"e.g. {re.sub(r'[^A-Za-z0-9]', '', code) or 'Q1'!r}.",
         )
     elif len(code) > max_len:
@@ -59,9 +67,11 @@ def check(spec: InstrumentSpec) -> Iterator[Finding]:
     if not INSTRUMENT_ID.match(spec.id):
         yield ("id", f"instrument id {spec.id!r} is not a lower-case identifier",
                "use lower-case letters, digits and '_' (e.g. sipas_one_stop).")
-    if not spec.languages or spec.languages[0] != "vi":
-        yield ("languages", f"languages {spec.languages} do not start with 'vi'",
-               "list Vietnamese first: [vi, en].")
+    if not spec.languages or len(set(spec.languages)) != len(spec.languages) or not all(
+            LANGUAGE_CODE.match(lg) for lg in spec.languages):
+        yield ("languages", f"languages {spec.languages} are not a list of distinct language "
+               "codes", "list the survey's languages, the first one its base language: [vi, en].")
+    yield from _text_findings(spec)
 
     # --- scales -----------------------------------------------------------------------------
     scales: dict[str, Scale] = {**BUILTIN_SCALES, **spec.scales}
@@ -80,8 +90,11 @@ def check(spec: InstrumentSpec) -> Iterator[Finding]:
             if not LS_ANSWER_CODE.match(str(o.code)):
                 yield (where, f"answer code {o.code!r} is not a LimeSurvey answer code",
                        "use 1 to 5 letters or digits.")
-            if not o.vi.strip():
-                yield (where, f"answer code {o.code!r} has no Vietnamese label", "add a 'vi' label.")
+            base = spec.languages[0] if spec.languages else "vi"
+            if not o.label.get(base).strip() or (base == "vi" and not o.vi.strip()):
+                name_ = LANGUAGE_NAMES.get(base, base)
+                yield (where, f"answer code {o.code!r} has no {name_} label",
+                       f"add a '{base}' label.")
         if sc.satisfied is not None:
             valid = set(sc.codes)
             for sat_code in sc.satisfied.codes:
@@ -110,6 +123,7 @@ def check(spec: InstrumentSpec) -> Iterator[Finding]:
             else:
                 qcodes[q.code.upper()] = qp
             qtypes[q.code] = (q.type, q.scale or FIXED_CODE_TYPES.get(q.type, ""))
+            qt = question_type(q.type)
             if q.type in CHOICE_TYPES:
                 if not q.scale:
                     yield (f"{qp}.scale", f"question {q.code} of type {q.type} has no scale",
@@ -123,19 +137,40 @@ def check(spec: InstrumentSpec) -> Iterator[Finding]:
             elif q.scale and q.type not in FIXED_CODE_TYPES and q.scale not in scales:
                 yield (f"{qp}.scale", f"unknown scale {q.scale!r} in question {q.code}",
                        f"use one of: {sorted(spec.scales)}.")
+            elif q.scale and qt.answers != "options" and q.type not in FIXED_CODE_TYPES:
+                yield (f"{qp}.scale", f"question {q.code} of type {q.type} takes no scale "
+                       f"({qt.name}: {'LimeSurvey fixes its codes' if qt.fixed else 'no codes'})",
+                       "remove 'scale:'.")
+            if q.type == "1" and q.scale2 not in spec.scales:
+                yield (f"{qp}.scale2", f"dual-scale question {q.code} has no second scale "
+                       f"{q.scale2!r}", f"add 'scale2:' with one of: {sorted(spec.scales)}.")
+            elif q.type != "1" and q.scale2:
+                yield (f"{qp}.scale2", f"question {q.code} of type {q.type} has one scale only",
+                       "remove 'scale2:' (only dual-scale arrays, type 1, have two).")
             if q.type in SUBQUESTION_TYPES and not q.subquestions:
                 yield (f"{qp}.subquestions", f"question {q.code} of type {q.type} has no "
                        "sub-questions", "add 'subquestions:' (code and text of each row/option).")
             if q.type not in SUBQUESTION_TYPES and q.subquestions:
                 yield (f"{qp}.subquestions", f"question {q.code} of type {q.type} cannot have "
                        "sub-questions", "use type F (array) or M (multiple choice).")
-            if q.other and q.type not in {"L", "!", "M"}:
+            if qt.layout == "array" and not q.columns:
+                yield (f"{qp}.columns", f"array question {q.code} of type {q.type} has no "
+                       "columns", "add 'columns:' (code and text of each column).")
+            if qt.layout != "array" and q.columns:
+                yield (f"{qp}.columns", f"question {q.code} of type {q.type} cannot have "
+                       "columns", "only arrays of numbers or texts (types : and ;) have them.")
+            if q.other and not qt.other:
                 yield (f"{qp}.other", f"question {q.code} of type {q.type} cannot have 'other'",
-                       "only list (L, !) and multiple-choice (M) questions take 'other: true'.")
+                       "only list (L, !) and multiple-choice (M, P) questions take 'other: true'.")
+            if q.filter and q.relevance.strip():
+                yield (f"{qp}.relevance", f"question {q.code} has both a filter and a relevance "
+                       "equation", "keep one: the filter, or the equation LimeSurvey evaluates.")
             sc_counts = Counter(sq.code.upper() for sq in q.subquestions)
-            for si, sq in enumerate(q.subquestions):
-                sp = f"{qp}.subquestions[{si}]"
-                yield from _code_findings(f"{sp}.code", sq.code, "sub-question code", 20)
+            for si, sq in enumerate([*q.subquestions, *q.columns]):
+                part = "subquestions" if si < len(q.subquestions) else "columns"
+                sp = f"{qp}.{part}[{si if si < len(q.subquestions) else si - len(q.subquestions)}]"
+                yield from _code_findings(f"{sp}.code", sq.code, "sub-question code", 20,
+                                          SUBQUESTION_CODE)
                 if sc_counts[sq.code.upper()] > 1:
                     yield (f"{sp}.code", f"sub-question code {sq.code!r} appears more than once "
                            f"in question {q.code}", "give every sub-question its own code.")
@@ -173,7 +208,8 @@ def check(spec: InstrumentSpec) -> Iterator[Finding]:
                        "name the code of an earlier single-choice question.")
                 continue
             ftype, fscale = qtypes[f.question]
-            if ftype in SUBQUESTION_TYPES or ftype in {"S", "T", "N", "D"}:
+            fqt = question_type(ftype)
+            if fqt.layout not in ("single", "list_comment") or fqt.value != "code":
                 yield (f"{fp}.question", f"filter question {f.question} has type {ftype}",
                        "filter on a single-choice question (L, !, G, Y).")
                 continue
@@ -287,6 +323,37 @@ def check(spec: InstrumentSpec) -> Iterator[Finding]:
     if d.wave.source not in {"submitdate", "startdate", "datestamp"} and d.wave.source not in by_id:
         yield ("design.wave.source", f"wave source {d.wave.source!r} is neither a date column "
                "nor an item", "use submitdate, startdate, datestamp or an item id.")
+
+
+def _text_findings(spec: InstrumentSpec) -> Iterator[Finding]:
+    """Every text of the instrument has its first language's text (Vietnamese first for the
+    bundled instruments); any other key of a text is a language of the instrument."""
+    base = spec.languages[0] if spec.languages else "vi"
+    name = LANGUAGE_NAMES.get(base, base)
+    langs = set(spec.languages)
+
+    def walk(value: object, path: str) -> Iterator[Finding]:
+        if isinstance(value, Text):
+            if not value.given(base):
+                yield (f"{path}.{base}", f"the {name} text is missing",
+                       f"add '{base}:' ({name} comes first in every text).")
+            elif not value.get(base).strip():
+                yield (f"{path}.{base}", f"the {name} text is empty", f"write the {name} text.")
+            for lg in value.others:
+                if lg not in langs:
+                    yield (f"{path}.{lg}", f"{lg!r} is not a language of the instrument "
+                           f"({spec.languages})", "add it to 'languages:' or correct the key.")
+        elif isinstance(value, BaseModel):
+            for key in type(value).model_fields:
+                yield from walk(getattr(value, key), f"{path}.{key}" if path else key)
+        elif isinstance(value, list | tuple):
+            for i, v in enumerate(value):
+                yield from walk(v, f"{path}[{i}]")
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                yield from walk(v, f"{path}.{k}")
+
+    yield from walk(spec, "")
 
 
 def _score_fits(
