@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from ..structure import Codebook, Question, default_item_id, question_type
+from ..structure import Codebook, Question, default_item_id, plain, question_type
 from ..text import fold
 from .model import Filter
 from .structure import DEFAULT_DATE_FORMAT, relevance_from_filters
@@ -37,8 +37,8 @@ PROFILE_WORDS = ("gioi tinh", "tuoi", "nam sinh", "hoc van", "trinh do", "nghe n
                  "dan toc", "thu nhap", "gender", "age", "year of birth", "education",
                  "occupation", "income", "ethnic")
 """Words of a question text that make it a guessed profile variable (folded: no diacritics)."""
-UNIT_WORDS = ("don vi", "co quan", "so ", "phong ", "ubnd", "huyen", "xa ", "phuong",
-              "department", "office", "district", "commune", "unit")
+UNIT_WORDS = ("don vi", "co quan", "ubnd", "huyen", "phuong", "department", "office",
+              "district", "commune", "unit")
 """Words of a single-choice question's text that make it a guessed unit (design variable)."""
 
 
@@ -53,6 +53,9 @@ class _Dumper(yaml.SafeDumper):
 
 _Dumper.add_representer(
     _Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v.items(), flow_style=True))
+_Dumper.add_representer(  # a text on several lines is written as its lines (``|``)
+    str, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", v,
+                                         style="|" if "\n" in v else None))
 
 
 def _filters(relevance: str) -> list[Filter] | None:
@@ -79,11 +82,12 @@ def _code(c: str) -> int | str:
     return int(c) if c.isdigit() and str(int(c)) == c else c
 
 
-def _text(texts: Mapping[str, str], langs: tuple[str, ...]) -> _Flow:
+def _text(texts: Mapping[str, str], langs: tuple[str, ...]) -> dict[str, str]:
     """A text in every language it has; a language without it is written ``''`` (else the
     instrument would show another language's text there)."""
     given = [lg for lg in langs if texts.get(lg, "")]
-    return _Flow({lg: texts.get(lg, "") for lg in langs if given})
+    out = {lg: texts.get(lg, "") for lg in langs if given}
+    return _Flow(out) if not any("\n" in v for v in out.values()) else out
 
 
 def _scale_key(q: Question, scale_id: int, langs: tuple[str, ...]) -> tuple[Any, ...]:
@@ -100,11 +104,17 @@ def _scale_name(code: str, taken: set[str]) -> str:
     return name
 
 
-def _guess_role(q: Question, langs: tuple[str, ...]) -> str:
-    if question_type(q.type).value in ("text", "equation", "files", "display"):
-        return "open" if q.type in "STUQ;" else "item"
-    text = " ".join(fold(v) for v in q.texts.values())
-    if q.type == "G" or any(w in text for w in PROFILE_WORDS):
+def _words(q: Question) -> str:
+    """The question's texts, folded (no diacritics, lower case), without HTML, padded."""
+    return " " + " ".join(re.sub(r"[^a-z0-9]+", " ", fold(plain(v))) for v in q.texts.values()) + " "
+
+
+def _guess_role(q: Question) -> str:
+    qt = question_type(q.type)
+    if qt.value in ("text", "equation", "files", "display"):
+        return "open" if qt.value == "text" else "item"
+    if q.type == "G" or (qt.layout == "single" and qt.value in ("code", "number") and any(
+            f" {w} " in _words(q) for w in PROFILE_WORDS)):
         return "profile"
     return "item"
 
@@ -183,16 +193,15 @@ def instrument_data(cb: Codebook, instrument_id: str = "", version: str = "") ->
                         qd[key] = subs
             if attrs or (q.type == "D" and attrs.get("date_format") != DEFAULT_DATE_FORMAT):
                 qd["attributes"] = _Flow(sorted(attrs.items()))
-            role = _guess_role(q, langs)
+            role = _guess_role(q)
             if role != "item":
                 qd["role"] = role
             item = q.item_id or default_item_id(q.code)
             if role == "profile" and qt.layout == "single":
                 profile.append(item)
                 notes.setdefault("design.profile", "guessed from the question types and texts")
-            text = " ".join(fold(v) for v in q.texts.values())
             if (not unit and qt.layout == "single" and qt.answers == "options"
-                    and any(w in text for w in UNIT_WORDS)):
+                    and any(f" {w} " in _words(q) for w in UNIT_WORDS)):
                 unit = item
                 notes["design.unit"] = f"guessed from question {q.code}'s text"
             questions.append(qd)
