@@ -26,7 +26,7 @@ from cchc_survey.limesurvey.lss import read_lss, write_lss
 from cchc_survey.tidy import read_export
 
 sys.path.insert(0, str(Path(__file__).parent))
-from corpus import KEY, SURVEYS, survey  # noqa: E402
+from corpus import KEY, SURVEYS, survey
 
 BUNDLED = sorted(QUESTIONNAIRES.glob("*.yaml"))
 
