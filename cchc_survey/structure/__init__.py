@@ -2,8 +2,9 @@
 
 LimeSurvey's format knowledge lives in :mod:`.limesurvey` (question types, the columns each
 makes, fixed answers and their labels, code rules, heading forms, each export format's
-codings); :mod:`.model` holds the records (:class:`Codebook` and its parts); :mod:`.columns`
-names each response column in every export format. An instrument becomes this model through
+codings); :mod:`.records` holds the parts of a survey, :mod:`.model` the whole
+(:class:`Codebook`); :mod:`.columns` names each response column in every export format. An
+instrument becomes this model through
 :func:`cchc_survey.instrument.structure.codebook_from_instrument`, any ``.lss`` through
 :func:`cchc_survey.limesurvey.lss.read_lss`; the tidy stage maps export columns through it.
 
@@ -11,7 +12,7 @@ This package imports nothing else of cchc_survey but its error classes: everythi
 (instrument, ``.lss`` reader and writer, export readers, tidy) reads it, nothing here reads them.
 """
 
-from .columns import Column, Layout, code_str, default_item_id, pick, plain
+from .columns import Column, Layout, default_item_id, plain
 from .limesurvey import (
     OTHER_CODE,
     QUESTION_TYPES,
@@ -20,16 +21,9 @@ from .limesurvey import (
     ls_text,
     question_type,
 )
-from .model import (
-    Answer,
-    Codebook,
-    CodebookError,
-    Group,
-    Question,
-    Subquestion,
-    fixed_answers,
-    with_ids,
-)
+from .model import Codebook, CodebookError, fixed_answers, with_ids
+from .records import Answer, Group, Question, Subquestion
+from .text import code_str, pick
 
 __all__ = [
     "OTHER_CODE", "QUESTION_TYPES", "Answer", "Codebook", "CodebookError", "Column",

@@ -42,7 +42,6 @@ import html
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from .limesurvey import (
     OTHER_CODE,
@@ -54,26 +53,8 @@ from .limesurvey import (
     ls_text,
     question_type,
 )
-
-if TYPE_CHECKING:
-    from .model import Answer, Question
-
-
-def pick(texts: Mapping[str, str], lang: str) -> str:
-    """The text in ``lang``, else in Vietnamese, else in English, else any."""
-    if texts.get(lang):
-        return texts[lang]
-    for alt in ("vi", "en"):
-        if texts.get(alt):
-            return texts[alt]
-    return next(iter(texts.values()), "")
-
-
-def code_str(code: int | str | float) -> str:
-    """An answer code as text (``5``, ``5.0`` and ``"5"`` are the same code)."""
-    if isinstance(code, float) and code.is_integer():
-        return str(int(code))
-    return str(code)
+from .records import Answer, Question
+from .text import pick
 
 
 def default_item_id(qcode: str, subcode: str = "") -> str:

@@ -38,8 +38,15 @@ from ..errors import InputFileError, Problem
 from ..limesurvey.exports.base import RawExport
 from ..pseudonym import load_secret, pseudonymise_series
 from ..structure import Column, Layout
-from . import kernels
 from .dates import Engine, parse_dates
+from .kernels import (
+    Factor,
+    factorize_small,
+    per_distinct,
+    set_na,
+    stripped_counts,
+    whole_numbers,
+)
 from .mapping import detect_coding, map_columns, value_counts
 from .values import (
     REASON_COLUMNS,
@@ -106,7 +113,7 @@ def check_engine(engine: str) -> Engine:
 
 def _whole(text: pd.Series, engine: Engine) -> pd.Series:
     """Whole numbers of a text column (``Float64``/``Int64``; NA where not a number)."""
-    got = kernels.whole_numbers(text) if engine == "auto" else None
+    got = whole_numbers(text) if engine == "auto" else None
     if got is None:
         got = pd.to_numeric(drop_zero_decimals(text), errors="coerce")
     return got
@@ -115,7 +122,7 @@ def _whole(text: pd.Series, engine: Engine) -> pd.Series:
 def _typed(s: pd.Series, col: Column, coding: Coding, langs: list[str],
            convert_yn: tuple[str, str] | None, rows: pd.Series, rid: pd.Series,
            fail: Failures, date_style: str, languages: tuple[str, ...], engine: Engine,
-           factor: kernels.Factor | None) -> tuple[pd.Series, pd.DataFrame | None]:
+           factor: Factor | None) -> tuple[pd.Series, pd.DataFrame | None]:
     """Decode and type one column: value by value (the definition), or once per distinct value
     by the ``auto`` engine (:func:`cchc_survey.tidy.kernels.per_distinct`, same result)."""
 
@@ -129,7 +136,7 @@ def _typed(s: pd.Series, col: Column, coding: Coding, langs: list[str],
                tuple(col.missing.items()), col.has_other, date_style,
                repr(col.labels) if coding == "labels" else "",
                languages if col.value == "language" else ())
-        got = kernels.per_distinct(s, factor, typer, key, rows, rid, fail, Failures,
+        got = per_distinct(s, factor, typer, key, rows, rid, fail, Failures,
                                    col.item_id)
         if got is not None:
             return got
@@ -277,9 +284,9 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
     # --- items ----------------------------------------------------------------------------
     item_cols = {k: sub(v) for k, v in items.items()}
     # each column's distinct values, once: the coding is detected and the values decoded on them
-    factors = ({k: kernels.factorize_small(v) for k, v in item_cols.items()} if eng == "auto"
+    factors = ({k: factorize_small(v) for k, v in item_cols.items()} if eng == "auto"
                else {})
-    counts = ({k: kernels.stripped_counts(f) for k, f in factors.items()} if eng == "auto" else
+    counts = ({k: stripped_counts(f) for k, f in factors.items()} if eng == "auto" else
               {k: value_counts(v) for k, v in item_cols.items()})
     coding, detected_yn = detect_coding(raw, layout, counts)
     convert_yn = convert_yn or detected_yn
@@ -314,7 +321,7 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
                 unreached_by_page[col.page] = not_reached & (page_of_row < col.page)
             # a box on a page not reached was not shown, unless it was ticked
             where = unreached_by_page[col.page] & ~typed.fillna(True).to_numpy(dtype=bool)
-            typed = kernels.set_na(typed, where) if eng == "auto" else typed.mask(where)
+            typed = set_na(typed, where) if eng == "auto" else typed.mask(where)
         out[col.item_id] = typed
         if rs is not None:
             reasons.append(rs)
