@@ -308,12 +308,12 @@ def read_csv_export(path: str | Path, *, encoding: str | None = None,
     if fast is not None:
         header, data, lines = fast
         cols = [c.strip() for c in header]
-        first = blob[3 if blob.startswith(b"\xef\xbb\xbf") else 0:].split(b"\n", 1)[0]
+        at = 3 if blob.startswith(b"\xef\xbb\xbf") else 0  # positions, never a copy of the file
+        first = blob[at:blob.find(b"\n", at)].decode("utf-8").rstrip("\r")
         # LimeSurvey 6.14 writes NULL as an unquoted empty field, 6.2.1 as "": NULL is known
         # only in a file that holds one
-        nulls = quoted_header(first.decode("utf-8").rstrip("\r"),
-                              delimiter or sniff_delimiter(first.decode("utf-8"))) and any(
-                                  bool(data[c].hasnans) for c in data.columns)
+        nulls = quoted_header(first, delimiter or sniff_delimiter(first)) and any(
+            bool(data[c].hasnans) for c in data.columns)
         return RawExport(
             path=str(path), format=fmt, columns=cols, data=data, lines=lines,
             coding=coding or "codes", null_known=nulls, sha256=sha256, encoding="utf-8",
