@@ -177,6 +177,15 @@ def write_google_csv(frame: pd.DataFrame, path: Path, lang: str = "vi") -> Path:
     return path
 
 
+def _texts_as_text(ws: Any) -> None:
+    """Answers starting with ``=`` as text cells, as Google Sheets and KoboToolbox store them
+    (openpyxl would write them as formulas)."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+
+
 def write_google_xlsx(frame: pd.DataFrame, path: Path, sheet: str = "Câu trả lời biểu mẫu 1"
                       ) -> Path:
     """The linked Google Sheet downloaded as xlsx: the timestamp a date cell, linear-scale and
@@ -192,6 +201,7 @@ def write_google_xlsx(frame: pd.DataFrame, path: Path, sheet: str = "Câu trả 
         for v in r[1:]:
             row.append(int(v) if isinstance(v, str) and v.isdigit() and len(v) < 3 else v)
         ws.append(row)
+    _texts_as_text(ws)
     for c in ws["A"][1:]:
         c.number_format = "dd/mm/yyyy hh:mm:ss"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -421,6 +431,7 @@ def write_kobo_xlsx(frame: pd.DataFrame, path: Path, title: str) -> Path:
     ws.append(list(frame.columns))
     for r in frame.itertuples(index=False):
         ws.append([int(v) if isinstance(v, str) and v.isdigit() and len(v) < 6 else v for v in r])
+    _texts_as_text(ws)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

@@ -138,13 +138,16 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
            encoding: Annotated[str | None, typer.Option(
                help="The export's text encoding when it is not UTF-8, e.g. cp1258 "
                     "(a CSV saved by Excel on Vietnamese Windows) or utf-16.")] = None,
+           map_file: Annotated[Path | None, typer.Option(
+               "--map", help="The column map of a Google Forms, KoboToolbox or other table "
+               "(cchc-survey map); a data-entry workbook needs none.")] = None,
            ) -> None:
     """Read EXPORT, check, weight, score and write the Excel, HTML and Word reports and charts."""
     from ..checks import FLAG_COLUMNS
     from ..instrument import load_instrument
     from ..pipeline import analyse, provenance, weighting_for_report
     from ..report import ReportInputs, write_all
-    from ..tidy import read_export
+    from ..sources import read_any
 
     try:
         if lang not in ("vi", "en"):
@@ -154,7 +157,7 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
         inst = load_instrument(instrument)
         ms = [read_margin_csv(m) for m in margins] if margins else None
         with console.status("reading the export ..."):
-            tidy = read_export(export, inst, encoding=encoding)
+            tidy = read_any(export, inst, map=map_file, encoding=encoding)
         with console.status("checking, weighting, scoring ..."):
             an = analyse(tidy.frame, inst, margins=ms)
         inputs = ReportInputs(
@@ -175,9 +178,9 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
 
 
 def _register_all() -> None:
-    from . import imports, limesurvey, official
+    from . import imports, limesurvey, official, sources
 
-    for mod in (imports, limesurvey, official):
+    for mod in (imports, limesurvey, official, sources):
         mod.register(app)
 
 

@@ -290,15 +290,17 @@ def import_source(path: str | Path, inst: Any, *, map: str | Path | ColumnMap | 
 
     src = source_export(path, inst, map=map, xlsform=xlsform, encoding=encoding)
     res = _tidy(src, inst, secret_key)
-    report(res, src, "raise" if on_error == "raise" else "quiet")
+    if on_error == "raise":
+        with warnings.catch_warnings():  # only the errors here: the warning comes once, below
+            warnings.simplefilter("ignore", ExportValidationWarning)
+            report(res, src, "raise")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExportValidationWarning)
         rep = import_export(dataclasses.replace(src.raw), inst, survey=survey,
                             raw_root=raw_root, processed_root=processed_root, on_error="warn",
                             secret_key=secret_key)
     rep.result = translate(rep.result, src) if rep.result is not None else res
-    if on_error != "raise":
-        report(rep.result, src, on_error)
+    report(rep.result, src, "warn")
     return rep
 
 

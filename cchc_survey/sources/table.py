@@ -87,23 +87,38 @@ def read_xlsx_table(path: str | Path, *, sheet: str | int = 0, header_row: int =
 
     p = Path(path)
     blob = p.read_bytes()
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(blob), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise source_error(p, "workbook", f"the Excel file cannot be opened ({exc}); it is "
-                           "truncated or damaged", "download or save it again.",
-                           what=what) from None
-    try:
+    def load(data_only: bool) -> tuple[list[list[Any]], list[list[str]], str]:
         try:
-            ws = wb.worksheets[sheet] if isinstance(sheet, int) else wb[sheet]
-        except (IndexError, KeyError):
-            raise source_error(p, f"sheet {sheet!r}", "the workbook has no such sheet "
-                               f"(sheets: {', '.join(wb.sheetnames)})",
-                               "name one of its sheets.", what=what) from None
-        rows = [[cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
-        title = ws.title
-    finally:
-        wb.close()
+            wb = openpyxl.load_workbook(io.BytesIO(blob), read_only=True, data_only=data_only)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+            raise source_error(p, "workbook", f"the Excel file cannot be opened ({exc}); it "
+                               "is truncated or damaged", "download or save it again.",
+                               what=what) from None
+        try:
+            try:
+                ws = wb.worksheets[sheet] if isinstance(sheet, int) else wb[sheet]
+            except (IndexError, KeyError):
+                raise source_error(p, f"sheet {sheet!r}", "the workbook has no such sheet "
+                                   f"(sheets: {', '.join(wb.sheetnames)})",
+                                   "name one of its sheets.", what=what) from None
+            values, types = [], []
+            for r in ws.iter_rows():
+                values.append([getattr(c, "value", None) for c in r])
+                types.append([getattr(c, "data_type", "") for c in r])
+            return values, types, ws.title
+        finally:
+            wb.close()
+
+    values, types, title = load(data_only=False)
+    if any("f" in t for t in types):  # formulas: their cached values, else their text
+        cached, _, _ = load(data_only=True)
+        for r, (vals, ts) in enumerate(zip(values, types, strict=True)):
+            for c, t in enumerate(ts):
+                if t == "f":
+                    got = cached[r][c] if r < len(cached) and c < len(cached[r]) else None
+                    text = str(vals[c])
+                    vals[c] = got if got is not None else text[1:] if text.startswith("=") else text
+    rows = [[cell_text(v) for v in r] for r in values]
     if len(rows) < header_row or not any(rows[header_row - 1]):
         raise source_error(p, f"sheet {title!r}, row {header_row}",
                            "the sheet has no heading row", "keep the headings in the first "
