@@ -135,7 +135,7 @@ def decode_choice(s: pd.Series, answers: _Answers, given: dict[str, str],
     def one(v: str) -> tuple[str, str]:
         if v == "":
             return "", ""
-        m = match_answer(v, answers.codes, answers.labels, given)
+        m = match_answer(v, answers.codes, answers.labels, given, fuzzy=False)
         if m.code is not None:
             return m.code, ""
         if answers.has_other and other_free:

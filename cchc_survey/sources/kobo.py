@@ -119,8 +119,8 @@ def read_xlsform(path: str | Path) -> XLSForm:
     if "type" not in cols or "name" not in cols:
         raise source_error(p, "survey sheet, row 1", "the survey sheet has no 'type' and "
                            "'name' columns", "give the form's XLSForm.", line=1, what="XLSForm")
-    label_cols = {(m.group("lang") or "default"): i for c, i in cols.items()
-                  if (m := _LABEL.match(c))}
+    label_cols = {(m.group("lang") or "default"): i for i, c in enumerate(survey.columns)
+                  if (m := _LABEL.match(c.strip()))}
     questions: list[XLSFormQuestion] = []
     groups: list[str] = []
     for _, row in survey.data.iterrows():  # the form's rows, not respondents
@@ -148,8 +148,8 @@ def read_xlsform(path: str | Path) -> XLSForm:
         cc = {c.strip().lower(): i for i, c in enumerate(ch.columns)}
         ln = cc.get("list_name", cc.get("list name"))
         if ln is not None and "name" in cc:
-            lab = {(m.group("lang") or "default"): i for c, i in cc.items()
-                   if (m := _LABEL.match(c))}
+            lab = {(m.group("lang") or "default"): i for i, c in enumerate(ch.columns)
+                   if (m := _LABEL.match(c.strip()))}
             for _, row in ch.data.iterrows():
                 key = str(row[ln]).strip()
                 if key:

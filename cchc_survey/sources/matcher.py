@@ -102,6 +102,8 @@ class Target:
             boxes come in one column, as Google Forms writes checkboxes).
         key: the item id, or the question code.
         words: the wordings a heading may carry (raw; normalised when compared).
+        codes: names matched only exactly (the item id, ``Q[SQ]``, ``Q_SQ``): a short code
+            is close to many short codes, so it never scores a fuzzy match.
         row_words: for a sub-question, the row's own wordings (compared with a grid heading's
             ``[Row]``); empty otherwise.
         question_words: the question's wordings (compared with a grid heading's question part).
@@ -113,6 +115,7 @@ class Target:
     kind: str
     key: str
     words: tuple[str, ...]
+    codes: tuple[str, ...] = ()
     row_words: tuple[str, ...] = ()
     question_words: tuple[str, ...] = ()
     label: str = ""
@@ -129,17 +132,23 @@ def _best(scores: np.ndarray, owners: np.ndarray, n_targets: int) -> np.ndarray:
     return out
 
 
+def heading_words(text: str) -> str:
+    """:func:`norm` without numbers standing alone: a question's scale explanation
+    (``5 = Rất hài lòng, 4 = ...``) and a heading's ``phan_1/cau_2`` share digits, not meaning."""
+    return " ".join(w for w in norm(text).split() if not w.isdigit())
+
+
 def _words_matrix(texts: Sequence[str], targets: Sequence[Target], field: str) -> np.ndarray:
     words: list[str] = []
     owners: list[int] = []
     for i, t in enumerate(targets):
         for w in getattr(t, field):
-            n = norm(w)
+            n = heading_words(w)
             if n:
                 words.append(n)
                 owners.append(i)
-    return _best(similarity([norm(x) for x in texts], words), np.array(owners, dtype=int),
-                 len(targets))
+    return _best(similarity([heading_words(x) for x in texts], words),
+                 np.array(owners, dtype=int), len(targets))
 
 
 def score_headings(headings: Sequence[str], targets: Sequence[Target]) -> np.ndarray:
@@ -253,7 +262,8 @@ def match_answer(value: str, codes: Sequence[str], labels: Mapping[str, Iterable
                  given: Mapping[str, str] | None = None, *, fuzzy: bool = True) -> AnswerMatch:
     """Read one answer as written: the map's own entry, then the exact label, the label without
     case/diacritics/punctuation, the code itself (``5``, ``5.0``), a code with its label
-    (``5 - Rất hài lòng``, ``5. Rất hài lòng``), and (``fuzzy``) the closest label scoring 90.
+    (``5 - Rất hài lòng``, ``5. Rất hài lòng``), and (``fuzzy``, for proposals only: an
+    import reads only what the map and the instrument say) the closest label scoring 95.
 
     Args:
         value: the cell's text (stripped by the caller).
@@ -288,7 +298,7 @@ def match_answer(value: str, codes: Sequence[str], labels: Mapping[str, Iterable
         from rapidfuzz import fuzz, process
 
         best = process.extractOne(nv, list(keys), scorer=fuzz.ratio)
-        if best is not None and best[1] >= 90:
+        if best is not None and best[1] >= 95:
             return AnswerMatch(value, keys[best[0]], round(best[1] / 100, 2), "closest label")
     return AnswerMatch(value, None, 0.0, "no match")
 

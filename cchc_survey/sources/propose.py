@@ -60,8 +60,8 @@ def targets_of(inst: Any) -> list[Target]:
     out: list[Target] = []
     for _, q in inst.questions():
         if q.type == "M":
-            out.append(Target("question", q.code, (q.text.vi, q.text.en, q.code,
-                                                   q.id or q.code.lower()),
+            out.append(Target("question", q.code, (q.text.vi, q.text.en),
+                              codes=(q.code, q.id or q.code.lower()),
                               label=f"{q.code} {q.text.vi}", question=q.code))
     for it in inst.items:
         qt = (it.question_text.vi, it.question_text.en)
@@ -69,19 +69,20 @@ def targets_of(inst: Any) -> list[Target]:
             comps[m].label.en for m in it.mirrors if m in comps)
         codes = (it.id, it.column, it.column.replace("[", "_").replace("]", ""))
         if it.kind == "other":
-            words = (*codes, f"{it.question_text.vi} [Khác]", f"{it.question_text.vi} khác",
-                     f"{it.question_text.en} [Other]", f"{it.question_code.lower()}_other")
-            out.append(Target("item", it.id, words, ("Khác", "Other", "Khác (ghi rõ)"), qt,
+            words = (f"{it.question_text.vi} [Khác]", f"{it.question_text.vi} khác",
+                     f"{it.question_text.en} [Other]")
+            out.append(Target("item", it.id, words, (*codes, f"{it.question_code.lower()}_other"),
+                              ("Khác", "Other", "Khác (ghi rõ)"), qt,
                               label=f"{it.column} {it.question_text.vi} [Khác]",
                               question=it.question_code))
         elif it.subcode:
             rows = (it.text.vi, it.text.en, *mirrors)
-            words = (*codes, *rows, f"{it.question_text.vi} [{it.text.vi}]",
+            words = (*rows, f"{it.question_text.vi} [{it.text.vi}]",
                      f"{it.question_text.en} [{it.text.en}]")
-            out.append(Target("item", it.id, words, rows, qt, label=f"{it.column} {it.text.vi}",
-                              question=it.question_code))
+            out.append(Target("item", it.id, words, codes, rows, qt,
+                              label=f"{it.column} {it.text.vi}", question=it.question_code))
         else:
-            out.append(Target("item", it.id, (*codes, it.text.vi, it.text.en, *mirrors),
+            out.append(Target("item", it.id, (it.text.vi, it.text.en, *mirrors), codes,
                               label=f"{it.column} {it.text.vi}", question=it.question_code))
     return out
 
@@ -91,9 +92,7 @@ def _exact(heading: str, targets: list[Target]) -> int | None:
     h = norm_name(heading)
     for names in (h, kobo.base_name(h)):
         for i, t in enumerate(targets):
-            if t.kind == "item" and names in t.words[:3]:
-                return i
-            if t.kind == "question" and names in (t.words[2], t.words[3]):
+            if names in t.codes:
                 return i
     return None
 
@@ -388,7 +387,7 @@ def propose_map(table: RawExport, inst: Any, *, kind: SourceKind | None = None,
     answers = {k: sorted(v, key=lambda a: (a.code, a.label)) for k, v in answers.items() if v}
     for key, entries in answers.items():
         for i, a in enumerate(entries):
-            if a.confidence < REVIEW / 100:
+            if a.confidence < 0.95:  # a closest-label guess: a person says yes or no
                 comments[f"answers.{key}[{i}]"] = "KIỂM TRA (check)"
 
     covered = {c.item for c in columns if c.item} | {
