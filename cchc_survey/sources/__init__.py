@@ -35,6 +35,7 @@ from .convert import SourceExport, convert
 from .entry_sheet import (
     DATA_SHEET,
     EntrySheetError,
+    entry_sheet_display,
     entry_sheet_map,
     entry_sheet_meta,
     write_entry_sheet,
@@ -143,9 +144,8 @@ def source_export(path: str | Path, inst: Any, *, map: str | Path | ColumnMap | 
         cmap = entry_sheet_map(inst, p, meta)
         table = read_xlsx_table(p, sheet=meta.get("data_sheet", DATA_SHEET), header_row=2,
                                 fmt="entry_sheet", what=WHAT["entry_sheet"])
-        src = convert(table, cmap, inst, kind="entry_sheet", require_timestamp=True)
-        _entry_headings(src, p, meta)
-        return src
+        return convert(table, cmap, inst, kind="entry_sheet", require_timestamp=True,
+                       display=entry_sheet_display(table.columns))
     cmap, map_path, text = _load_map(p, map, kind)
     what = WHAT.get(cmap.source, "table")
     table = read_table(p, sheet=cmap.sheet, encoding=encoding, fmt=cmap.source, what=what)
@@ -153,17 +153,6 @@ def source_export(path: str | Path, inst: Any, *, map: str | Path | ColumnMap | 
                    derive_id=google_forms.derive_ids,
                    extra_sources=[str(xlsform)] if xlsform else None,
                    require_timestamp=cmap.source == "entry_sheet")
-
-
-def _entry_headings(src: SourceExport, path: Path, meta: dict[str, str]) -> None:
-    """Name an entry sheet's columns by letter and row-1 text, as the clerk sees them."""
-    from openpyxl.utils import get_column_letter
-
-    table = read_xlsx_table(path, sheet=meta.get("data_sheet", DATA_SHEET), header_row=2)
-    letter = {h: get_column_letter(i + 1) for i, h in enumerate(table.columns)}
-    for key, code in list(src.headings.items()):
-        if code in letter:
-            src.headings[key] = f"cột {letter[code]} ({code})"
 
 
 _PREFIX = re.compile(r"^[^:]+: ")

@@ -164,7 +164,8 @@ def convert(table: RawExport, cmap: ColumnMap, inst: Any, *, map_path: str | Non
             map_text: str | None = None, kind: str | None = None,
             derive_id: Callable[[pd.Series, np.ndarray], pd.Series] | None = None,
             extra_sources: list[str] | None = None,
-            require_timestamp: bool = False) -> SourceExport:
+            require_timestamp: bool = False,
+            display: dict[str, str] | None = None) -> SourceExport:
     """Apply ``cmap`` to ``table`` (read with the file's own headings).
 
     Args:
@@ -179,6 +180,8 @@ def convert(table: RawExport, cmap: ColumnMap, inst: Any, *, map_path: str | Non
         extra_sources: more files the export was read with (a KoboToolbox XLSForm).
         require_timestamp: set aside rows with no timestamp (a paper form without its date:
             it has no wave), each with its reason.
+        display: a heading -> how messages name it (a data-entry workbook's ``cột F
+            (TC[C1])``); default the heading itself.
 
     Raises:
         MapError: the map does not fit the instrument or the file.
@@ -412,6 +415,12 @@ def convert(table: RawExport, cmap: ColumnMap, inst: Any, *, map_path: str | Non
             notes.add(h, "known_column", None, None, "warning",
                       f"heading {h!r} is not in the column map; ignored. Map it (or write it "
                       "with item: null) to silence this")
+
+    if display:
+        headings = {k: display.get(v, v) for k, v in headings.items()}
+        for r in rejected:
+            for code, shown in display.items():
+                r["reason"] = str(r["reason"]).replace(repr(code), shown)
 
     # --- the raw export ---------------------------------------------------------------------
     order = [k for k in META_TARGETS if k in out]

@@ -312,3 +312,11 @@ def entry_sheet_map(inst: Any, path: str | Path, meta: dict[str, str]) -> Column
                      id=Ref(heading=ID_COLUMN[0]), timestamp=Ref(heading=DATE_COLUMN[0]),
                      columns=[Column(heading=it.column, item=it.id, confidence=1.0)
                               for it in inst.items])
+
+
+def entry_sheet_display(codes: list[str]) -> dict[str, str]:
+    """Row 2's codes -> how messages name the column: ``cột F (TC[C1])``, ``cột A (Số phiếu)``."""
+    from openpyxl.utils import get_column_letter
+
+    names = {ID_COLUMN[0]: ID_COLUMN[1], DATE_COLUMN[0]: DATE_COLUMN[1]}
+    return {c: f"cột {get_column_letter(i + 1)} ({names.get(c, c)})" for i, c in enumerate(codes)}
