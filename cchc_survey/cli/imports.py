@@ -6,6 +6,7 @@ Registered on the main app by :func:`register`.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -72,6 +73,7 @@ def register(app: typer.Typer) -> None:
         """Import an export: keep it as a raw snapshot and merge it into data/processed/."""
         from ..processed import import_export
         from ..sources import import_source, needs_map_reader
+        from ..tidy import ExportValidationWarning
 
         try:
             inst = None
@@ -83,8 +85,11 @@ def register(app: typer.Typer) -> None:
                                               "add --instrument x.yaml.")], "cannot import")
             roots = {"raw_root": data_dir / "raw", "processed_root": data_dir / "processed"}
             if inst is not None and needs_map_reader(file, map_file):
-                rep = import_source(file, inst, map=map_file, survey=survey, encoding=encoding,
-                                    on_error="warn" if warn else "raise", **roots)
+                with warnings.catch_warnings():  # the failures are printed below
+                    warnings.simplefilter("ignore", ExportValidationWarning)
+                    rep = import_source(file, inst, map=map_file, survey=survey,
+                                        encoding=encoding, on_error="warn" if warn else "raise",
+                                        **roots)
             else:
                 rep = import_export(file, inst, lss=lss, survey=survey, encoding=encoding,
                                     on_error="warn" if warn else "raise", **roots)

@@ -13,6 +13,7 @@ Commands (``cchc-survey --help``):
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -148,6 +149,7 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
     from ..pipeline import analyse, provenance, weighting_for_report
     from ..report import ReportInputs, write_all
     from ..sources import read_any
+    from ..tidy import ExportValidationWarning
 
     try:
         if lang not in ("vi", "en"):
@@ -157,7 +159,9 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
         inst = load_instrument(instrument)
         ms = [read_margin_csv(m) for m in margins] if margins else None
         with console.status("reading the export ..."):
-            tidy = read_any(export, inst, map=map_file, encoding=encoding)
+            with warnings.catch_warnings():  # a source's missing columns: in the checks
+                warnings.simplefilter("ignore", ExportValidationWarning)
+                tidy = read_any(export, inst, map=map_file, encoding=encoding)
         with console.status("checking, weighting, scoring ..."):
             an = analyse(tidy.frame, inst, margins=ms)
         inputs = ReportInputs(

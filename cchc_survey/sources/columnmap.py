@@ -17,6 +17,7 @@ Shape (see ``docs/sources.md`` for a whole example)::
     timestamp: {heading: Dấu thời gian}
     email: {heading: Địa chỉ email} # personal data: kept only as a keyed pseudonym
     unit: {value: U03}              # the unit, when the file is one unit's (or {heading: ...})
+    fill: {trongso: "1"}            # one value for the whole file, for items it lacks
     columns:
       - {heading: "1. Cơ quan giải quyết hồ sơ", item: donvi, confidence: 0.93}
       - {heading: "Câu 5 [Noi ngoi cho co du cho ngoi]", item: tc_c1, confidence: 0.88}
@@ -107,6 +108,7 @@ class ColumnMap(_Strict):
     wave: Ref | None = None
     columns: list[Column] = Field(default_factory=list)
     answers: dict[str, list[Answer]] = Field(default_factory=dict)
+    fill: dict[str, str] = Field(default_factory=dict)
 
     def given_answers(self, key: str, column: Column | None = None) -> dict[str, str]:
         """``label -> code`` the map gives for an answer list (and a heading's overrides)."""
@@ -172,6 +174,8 @@ def _normalise(data: dict[str, Any]) -> dict[str, Any]:
                 c["heading"] = _as_text(c["heading"])
             if isinstance(c.get("answers"), dict):
                 c["answers"] = {str(_as_text(k)): _as_text(v) for k, v in c["answers"].items()}
+    if isinstance(data.get("fill"), dict):
+        data["fill"] = {str(k): _as_text(v) for k, v in data["fill"].items()}
     for k in ("id", "timestamp", "started", "received", "email", "unit", "wave"):
         ref = data.get(k)
         if isinstance(ref, dict) and "value" in ref:
@@ -260,6 +264,10 @@ def check_map(cmap: ColumnMap, inst: Any, fname: str, text: str | None = None) -
         if c.item is not None and c.question is not None:
             add(("columns", i), f"heading {c.heading!r} names both an item and a question",
                 "keep one of them.")
+    for iid in cmap.fill:
+        if not inst.has_item(iid):
+            add(("fill", iid), f"fill: the instrument has no item {iid!r}",
+                f"use one of the item ids of {inst.id}.")
     seen: dict[str, int] = {}
     for i, c in enumerate(cmap.columns):
         target = c.item or c.question
@@ -361,6 +369,11 @@ def map_to_yaml(cmap: ColumnMap, *, comments: dict[str, str] | None = None,
             note = c.get(f"answers.{key}[{j}]", "")
             out.append(f"    - {{label: {_q(a.label)}, code: {_q(a.code)}, "
                        f"confidence: {a.confidence:.2f}}}" + (f"   # {note}" if note else ""))
+    if cmap.fill:
+        out.append("fill:")
+        out += [f"  {_q(k)}: {_q(v)}" for k, v in cmap.fill.items()]
+    elif "fill" in c:
+        out.append(f"fill: {{}}   # {c['fill']}")
     if unmatched:
         out.append("")
         out += [f"# {u}" if u else "#" for u in unmatched]

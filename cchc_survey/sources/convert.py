@@ -406,6 +406,20 @@ def convert(table: RawExport, cmap: ColumnMap, inst: Any, *, map_path: str | Non
                                      cmap.given_answers(answer_key(item)), False)
             put(item, codes, f"{name}: {ref.value}")
 
+    for iid, value in cmap.fill.items():
+        item = items_by_id[iid]
+        if item.column in out:
+            problems.append(Problem(fname, f"fill.{iid}", f"{iid} is given by fill: and by the "
+                                    f"heading {headings.get(iid)!r}", "keep one of them."))
+            continue
+        s = pd.Series([value] * n, dtype="string")
+        if item.type in ("S", "T", "N", "D") or item.kind == "other":
+            put(item, list(s.astype(object)), f"fill: {value}")
+        else:
+            codes, _ = decode_choice(s, answers_of(inst, item),
+                                     cmap.given_answers(answer_key(item)), False)
+            put(item, codes, f"fill: {value}")
+
     if problems:
         raise MapError(problems, f"{fname}: the column map does not fit "
                        f"{Path(table.path).name}")

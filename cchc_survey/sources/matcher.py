@@ -294,6 +294,7 @@ def match_answer(value: str, codes: Sequence[str], labels: Mapping[str, Iterable
         rest = norm(m.group("rest"))
         if not rest or keys.get(rest, code) == code:
             return AnswerMatch(value, code, 0.95, "code with its label")
+        return AnswerMatch(value, None, 0.0, "a code with another code's label")
     if fuzzy and keys and nv:
         from rapidfuzz import fuzz, process
 

@@ -419,6 +419,12 @@ def propose_map(table: RawExport, inst: Any, *, kind: SourceKind | None = None,
                      timestamp=refs.get("timestamp"), started=refs.get("started"),
                      received=refs.get("received"), email=refs.get("email"), unit=unit_ref,
                      columns=columns, answers=answers)
+    design_missing = [i for i in (inst.design.stratum, inst.design.cluster, inst.design.weight)
+                      if i and i in unmatched_items]
+    if design_missing:
+        comments["fill"] = (f"ĐIỀN (fill in) {', '.join(design_missing)}: the file lacks these "
+                            "design items; give each one value for the whole file, e.g. "
+                            f"fill: {{{design_missing[-1]}: \"1\"}}, or the report cannot weight")
     for k, v in ref_notes.items():
         comments.setdefault(k, v)
     if "id" not in refs:
