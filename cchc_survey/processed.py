@@ -202,8 +202,9 @@ def import_export(path: str | Path | RawExport, instrument: Any = None, *,
     versions = {(s.get("layout_id"), s.get("layout_version")) for s in lineage["snapshots"]}
     here = (lay.source_id, lay.version)
     if versions and here not in versions:
+        where = path.path if isinstance(path, RawExport) else path
         raise ProcessedError(
-            f"{path.path if isinstance(path, RawExport) else path}: read with {lay.source} {lay.source_id!r} version {lay.version!r}, but "
+            f"{where}: read with {lay.source} {lay.source_id!r} version {lay.version!r}, but "
             f"{pdir} holds data of {sorted(versions)}. Fix: import into another survey folder "
             "(survey=...) or use the instrument version the data was processed with.")
     ids = [int(i) for i in res.frame["response_id"].dropna().tolist()]

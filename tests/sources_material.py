@@ -234,6 +234,8 @@ def kobo_form(inst: Any) -> dict[str, Any]:
             for code, vi, en in options:
                 name = (code if code.isdigit() else "other" if code in ("other", "-oth-")
                         else _slug(vi))
+                while name in lists[key].values():  # choice names are unique in a list
+                    name = f"{name[:21]}_{len(lists[key])}"
                 lists[key][code] = name
                 choices.append({"list_name": key, "name": name, "label::Tiếng Việt (vi)": vi,
                                 "label::English (en)": en})

@@ -59,7 +59,7 @@ def test_workbook_structure(filled: dict[str, Path]) -> None:
     sat = next(dv for ref, dv in dvs.items() if f"{letter}3:{letter}82" in ref)
     assert sat.type == "list" and sat.showErrorMessage and sat.errorStyle in (None, "stop")
     name = sat.formula1.lstrip("=")
-    dest = list(wb.defined_names[name].destinations)[0]
+    dest = next(iter(wb.defined_names[name].destinations))
     lists = wb[dest[0]]
     cells = [r[0].value for r in lists[dest[1].replace("$", "")]]
     assert cells == ["1 - Rất không hài lòng", "2 - Không hài lòng", "3 - Bình thường",

@@ -134,3 +134,16 @@ def test_not_an_xlsform(files: dict[str, Path]) -> None:
     with pytest.raises(SourceReadError) as exc:
         read_xlsform(files["xlsx"])
     assert "no 'survey' sheet" in str(exc.value) and "XLSForm" in str(exc.value)
+
+
+def test_xlsform_with_a_choice_name_twice(tmp_path: Path) -> None:
+    form = sm.kobo_form(INST)
+    dup = dict(next(c for c in form["choices"] if c["list_name"] == "donvi"))
+    dup["label::Tiếng Việt (vi)"] = "Sở Ngoại vụ"
+    form = {**form, "choices": [*form["choices"], dup]}
+    path = sm.write_xlsform(form, tmp_path / "form.xlsx")
+    with pytest.raises(SourceReadError) as exc:
+        read_xlsform(path)
+    row = len(form["choices"]) + 1
+    assert f"form.xlsx:{row}: choices sheet, row {row}: list 'donvi' has the choice name " \
+           "'so_tai_chinh' twice" in str(exc.value)

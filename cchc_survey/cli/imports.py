@@ -83,16 +83,17 @@ def register(app: typer.Typer) -> None:
                 raise InputFileError([Problem("--map", "option", "a column map maps a file onto "
                                               "an instrument, and none was given",
                                               "add --instrument x.yaml.")], "cannot import")
-            roots = {"raw_root": data_dir / "raw", "processed_root": data_dir / "processed"}
+            raw_root, processed_root = data_dir / "raw", data_dir / "processed"
             if inst is not None and needs_map_reader(file, map_file):
                 with warnings.catch_warnings():  # the failures are printed below
                     warnings.simplefilter("ignore", ExportValidationWarning)
                     rep = import_source(file, inst, map=map_file, survey=survey,
                                         encoding=encoding, on_error="warn" if warn else "raise",
-                                        **roots)
+                                        raw_root=raw_root, processed_root=processed_root)
             else:
                 rep = import_export(file, inst, lss=lss, survey=survey, encoding=encoding,
-                                    on_error="warn" if warn else "raise", **roots)
+                                    raw_root=raw_root, processed_root=processed_root,
+                                    on_error="warn" if warn else "raise")
         except CchcSurveyError as exc:
             fail(exc)
         typer.echo(rep.summary())

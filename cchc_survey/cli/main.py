@@ -128,7 +128,9 @@ def read_margin_csv(path: Path) -> pd.DataFrame:
 
 
 @app.command()
-def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response export (any format).")],
+def report(export: Annotated[Path, typer.Argument(
+               help="A LimeSurvey response export (any format), or a Google Forms, "
+                    "KoboToolbox or data-entry file.")],
            instrument: Annotated[Path, typer.Option(help="The instrument YAML of the survey.")],
            out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/processed/report"),
            margins: Annotated[list[Path] | None, typer.Option(

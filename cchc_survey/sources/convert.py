@@ -17,7 +17,7 @@ came from, so that every message names the row and the heading a person sees in 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,19 +90,20 @@ class _Answers:
     """What one item's answers can be: its codes and every label of each code."""
 
     codes: tuple[str, ...]
-    labels: dict[str, tuple[str, ...]]
+    labels: Mapping[str, tuple[str, ...]]
     has_other: bool
 
 
 def answers_of(inst: Any, item: Any) -> _Answers:
     """The codes and labels of an item (its scale's, or the fixed ones of G and Y)."""
     if item.type in _BUILTIN_LABELS:
-        labels = dict(_BUILTIN_LABELS[item.type])
-        return _Answers(tuple(labels), labels, False)
+        fixed = dict(_BUILTIN_LABELS[item.type])
+        return _Answers(tuple(fixed), fixed, False)
     scale = inst.scales.get(item.scale) if item.scale else None
     if scale is None:
         return _Answers((), {}, False)
-    labels = {str(o.code): tuple(x for x in (o.vi, o.en) if x) for o in scale.all_options}
+    labels: dict[str, tuple[str, ...]] = {str(o.code): tuple(x for x in (o.vi, o.en) if x)
+                                          for o in scale.all_options}
     other = any(q.other for _, q in inst.questions() if q.code == item.question_code)
     if other and item.type in ("L", "!"):
         labels["-oth-"] = OTHER_LABELS

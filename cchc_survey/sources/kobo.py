@@ -150,8 +150,15 @@ def read_xlsform(path: str | Path) -> XLSForm:
         if ln is not None and "name" in cc:
             lab = {(m.group("lang") or "default"): i for i, c in enumerate(ch.columns)
                    if (m := _LABEL.match(c.strip()))}
-            for _, row in ch.data.iterrows():
+            for line, (_, row) in zip(ch.lines.tolist(), ch.data.iterrows(), strict=True):
                 key = str(row[ln]).strip()
+                name = str(row[cc["name"]]).strip()
+                if key and any(n == name for n, _ in choices.get(key, [])):
+                    raise source_error(p, f"choices sheet, row {line}", f"list {key!r} has the "
+                                       f"choice name {name!r} twice, so its answers cannot be "
+                                       "told apart", "give each choice of a list its own name "
+                                       "(KoboToolbox refuses such a form too).", line=line,
+                                       what="XLSForm")
                 if key:
                     choices.setdefault(key, []).append(
                         (str(row[cc["name"]]).strip(),

@@ -180,9 +180,10 @@ class Match:
 
     @property
     def review(self) -> bool:
-        """Whether a person should look at it: a low score, or another target nearly as good."""
-        return self.target is not None and (self.score < REVIEW or
-                                            self.runner_up >= self.score - 3.0)
+        """Whether a person should look at it: a low score, or another target nearly as good
+        (an exact match of the normalised wording never needs it)."""
+        return self.target is not None and self.score < 100.0 and (
+            self.score < REVIEW or self.runner_up >= self.score - 3.0)
 
 
 def assign(headings: Sequence[str], targets: Sequence[Target],
@@ -260,10 +261,11 @@ def answer_keys(labels: Mapping[str, Iterable[str]]) -> dict[str, str]:
 
 def match_answer(value: str, codes: Sequence[str], labels: Mapping[str, Iterable[str]],
                  given: Mapping[str, str] | None = None, *, fuzzy: bool = True) -> AnswerMatch:
-    """Read one answer as written: the map's own entry, then the exact label, the label without
-    case/diacritics/punctuation, the code itself (``5``, ``5.0``), a code with its label
-    (``5 - Rất hài lòng``, ``5. Rất hài lòng``), and (``fuzzy``, for proposals only: an
-    import reads only what the map and the instrument say) the closest label scoring 95.
+    """Read one answer as written: the map's own entry, then the exact label, a code with its
+    label (``5 - Rất hài lòng``, ``5. Rất hài lòng``; a code with another code's label is no
+    match), the label without case/diacritics/punctuation, the code itself (``5``, ``5.0``),
+    and (``fuzzy``, for proposals only: an import reads only what the map and the instrument
+    say) the closest label scoring 95.
 
     Args:
         value: the cell's text (stripped by the caller).
@@ -277,6 +279,14 @@ def match_answer(value: str, codes: Sequence[str], labels: Mapping[str, Iterable
         if value in labs:
             return AnswerMatch(value, code, 1.0, "label")
     keys = answer_keys(labels)
+    v = value.strip()
+    m = _LEADING_CODE.match(v)
+    if m and m.group("code") in codes:  # before the labels: norm() drops a leading "4 - "
+        code = m.group("code")
+        rest = norm(m.group("rest"))
+        if not rest or keys.get(rest, code) == code:
+            return AnswerMatch(value, code, 0.95, "code with its label")
+        return AnswerMatch(value, None, 0.0, "a code with another code's label")
     nv = norm(value)
     if given:
         folded_given = {norm(k): v for k, v in given.items()}
@@ -284,17 +294,9 @@ def match_answer(value: str, codes: Sequence[str], labels: Mapping[str, Iterable
             return AnswerMatch(value, folded_given[nv], 0.98, "map, case or diacritics differ")
     if nv in keys:
         return AnswerMatch(value, keys[nv], 0.98, "label, case or diacritics differ")
-    v = value.strip()
     as_int = v[:-2] if v.endswith(".0") else v
     if as_int in codes:
         return AnswerMatch(value, as_int, 0.95, "code")
-    m = _LEADING_CODE.match(v)
-    if m and m.group("code") in codes:
-        code = m.group("code")
-        rest = norm(m.group("rest"))
-        if not rest or keys.get(rest, code) == code:
-            return AnswerMatch(value, code, 0.95, "code with its label")
-        return AnswerMatch(value, None, 0.0, "a code with another code's label")
     if fuzzy and keys and nv:
         from rapidfuzz import fuzz, process
 

@@ -306,15 +306,15 @@ def propose_map(table: RawExport, inst: Any, *, kind: SourceKind | None = None,
     heads = [table.columns[i] for i in todo]
     fixed: dict[int, int] = {}
     for j, h in enumerate(heads):
-        t = _exact(h, targets)
-        if t is not None and t not in fixed.values():
-            fixed[j] = t
+        hit = _exact(h, targets)
+        if hit is not None and hit not in fixed.values():
+            fixed[j] = hit
         elif form is not None:
-            q = form.by_path().get(h) or form.by_path().get(kobo.base_name(h))
-            if q is not None:
-                t = _exact(q.name, targets)
-                if t is not None and t not in fixed.values():
-                    fixed[j] = t
+            fq = form.by_path().get(h) or form.by_path().get(kobo.base_name(h))
+            if fq is not None:
+                hit = _exact(fq.name, targets)
+                if hit is not None and hit not in fixed.values():
+                    fixed[j] = hit
     variants = [_variants(h, kind, form) for h in heads]
     width = max((len(v) for v in variants), default=1)
     scores = np.zeros((len(heads), len(targets)))
@@ -425,8 +425,8 @@ def propose_map(table: RawExport, inst: Any, *, kind: SourceKind | None = None,
         comments["fill"] = (f"ĐIỀN (fill in) {', '.join(design_missing)}: the file lacks these "
                             "design items; give each one value for the whole file, e.g. "
                             f"fill: {{{design_missing[-1]}: \"1\"}}, or the report cannot weight")
-    for k, v in ref_notes.items():
-        comments.setdefault(k, v)
+    for note_key, note in ref_notes.items():
+        comments.setdefault(note_key, note)
     if "id" not in refs:
         comments["id"] = "ĐIỀN (fill in): the heading of the form number, id: {heading: ...}"
     bad_df = pd.DataFrame(bad, columns=["heading", "value", "rows", "first_row", "target"])

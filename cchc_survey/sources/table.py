@@ -127,11 +127,12 @@ def read_xlsx_table(path: str | Path, *, sheet: str | int = 0, header_row: int =
     while header and header[-1] == "":
         header.pop()
     ncol = len(header)
-    body, lines = [], []
-    for i, r in enumerate(rows[header_row:], start=header_row + 1):
-        r = (r + [""] * ncol)[:ncol]
-        if any(v.strip() for v in r):
-            body.append(r)
+    body: list[list[str]] = []
+    lines: list[int] = []
+    for i, cells in enumerate(rows[header_row:], start=header_row + 1):
+        padded = (cells + [""] * ncol)[:ncol]
+        if any(v.strip() for v in padded):
+            body.append(padded)
             lines.append(i)
     data = pd.DataFrame(np.array(body, dtype=object).reshape(len(body), ncol),
                         columns=list(range(ncol)), dtype=object)
