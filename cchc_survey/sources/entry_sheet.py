@@ -70,6 +70,13 @@ def _list_key(item: Any) -> str:
     return f"{item.scale}{'_oth' if item.type in ('L', '!') else ''}"
 
 
+def _height(texts: list[tuple[str, int]]) -> float:
+    """A row's height (points) for wrapped texts in columns of these widths (characters):
+    Excel and LibreOffice do not grow a row written by openpyxl to fit its text."""
+    lines = max((max(1, -(-len(t) // max(w - 4, 1))) for t, w in texts), default=1)
+    return 15.0 * lines + 2
+
+
 def _minimum(inst: Any, item: Any) -> float | None:
     """The smallest number a numeric item takes (its question's ``min``)."""
     for _, q in inst.questions():
@@ -242,6 +249,9 @@ def write_entry_sheet(inst: Any, out: str | Path, *, rows: int = 1000) -> Path:
     for r, (text, bold) in enumerate(lines, start=1):
         cell = help_ws.cell(row=r, column=1, value=text)
         cell.font = Font(bold=bold, size=13 if r == 1 else 11)
+        cell.alignment = wrap
+        help_ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
+        help_ws.row_dimensions[r].height = _height([(text, 150)])
     r0 = len(lines) + 1
     for c, t in enumerate(("Cột", "Mã", "Câu hỏi", "Câu trả lời"), start=1):
         cell = help_ws.cell(row=r0, column=c, value=t)
@@ -256,7 +266,12 @@ def write_entry_sheet(inst: Any, out: str | Path, *, rows: int = 1000) -> Path:
         for c, v in enumerate(row, start=1):
             cell = help_ws.cell(row=r0 + i, column=c, value=v)
             cell.alignment = wrap
+        help_ws.row_dimensions[r0 + i].height = _height([(row[2], 70), (row[3], 60)])
     help_ws.protection.sheet = True
+    help_ws.page_setup.orientation = "landscape"  # printed: the whole width on one page
+    help_ws.sheet_properties.pageSetUpPr.fitToPage = True
+    help_ws.page_setup.fitToWidth = 1
+    help_ws.page_setup.fitToHeight = 0
 
     # --- what the workbook is ----------------------------------------------------------------
     for r, (k, v) in enumerate((("format", FORMAT), ("format_version", FORMAT_VERSION),
