@@ -12,6 +12,7 @@ from scipy import stats
 
 from cchc_survey import estimate as E
 from cchc_survey.design import SurveyDesign
+from cchc_survey.estimate import kernels as K
 from cchc_survey.scoretable import COLUMNS
 
 FIX = Path(__file__).parent / "fixtures" / "oracle"
@@ -85,8 +86,10 @@ def test_item_nobody_answered_in_a_domain(des: SurveyDesign, df: pd.DataFrame) -
 
 def test_zero_variance_item_has_zero_se(des: SurveyDesign, df: pd.DataFrame) -> None:
     y = np.where(df["sat_acc_1"].isna(), np.nan, 1.0)
-    r = E.proportion(des, y)
+    with pytest.warns(E.EstimationWarning, match=r"design effect undefined \(NaN\) for 1 "):
+        r = E.proportion(des, y)
     assert r.estimate[0, 0] == 1.0 and r.se[0, 0] == 0.0
+    assert np.isnan(r.deff[0, 0]) and np.isnan(r.deff_replace[0, 0]) and np.isnan(r.n_eff[0, 0])
 
 
 def test_to_frame_is_a_score_table(des: SurveyDesign, df: pd.DataFrame) -> None:
@@ -138,7 +141,9 @@ def test_ciprop_asin_beta_by_formula(des: SurveyDesign) -> None:
     assert a.extra["ci_low"] == pytest.approx(np.sin(np.arcsin(np.sqrt(p)) - h) ** 2, rel=1e-14)
     assert a.ci(0.95) == (a.extra["ci_low"], a.extra["ci_high"])
     assert a.to_frame()["ci_low"].iloc[0] == a.extra["ci_low"]
-    assert a.ci(0.9)[0] == pytest.approx(p - stats.t.ppf(0.95, 46) * se)
+    h90 = stats.t.ppf(0.95, 46) * se / (2 * np.sqrt(p * (1 - p)))
+    assert a.ci(0.9)[0] == pytest.approx(np.sin(np.arcsin(np.sqrt(p)) - h90) ** 2, rel=1e-13)
+    assert a.ci(0.9, method="mean")[0] == pytest.approx(p - stats.t.ppf(0.95, 46) * se)
     mean = E.ciprop(des, "sat_overall", method="mean")
     assert mean.extra["ci_high"] == pytest.approx(p + t * se, rel=1e-14)
     with pytest.raises(E.EstimationError, match="not one of"):
@@ -258,8 +263,8 @@ def test_one_pass_over_several_domain_variables_equals_the_definition(
          "poststratify": lambda: des.poststratify(["gender", "age_group"], ga),
          "rake": lambda: des.rake([ga, area], maxit=100, epsilon=1e-12),
          "linear": lambda: des.calibrate([ga, area])}[how]()
-    monkeypatch.setattr(E, "_CHUNK_ROWS", 97)  # block edges fall inside cells
-    monkeypatch.setattr(E, "_THREADS", threads)
+    monkeypatch.setattr(K, "CHUNK_ROWS", 97)  # block edges fall inside cells
+    monkeypatch.setattr(K, "THREADS", threads)
     Y = df[["sat_acc_1", "sat_acc_2", "sat_acc_3"]].to_numpy().copy()
     L = np.array([[0.5, 0.25, 0.25], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     rtype = df["resp_type"].astype(object).where(np.arange(len(df)) % 7 != 0)  # 1/7 in no domain
@@ -278,6 +283,15 @@ def test_one_pass_over_several_domain_variables_equals_the_definition(
     single = E.linear_ratio_combination(d, Y, L, by="area")
     np.testing.assert_allclose(single.se, res[1].se, rtol=1e-12)
     np.testing.assert_allclose(single.cov, res[1].cov, rtol=1e-12, atol=1e-20)
+    ref = E.linear_ratio_combinations(d, Y, L, bys=[None, "area", rtype.to_numpy()],
+                                      codes=["idx", "a1", "a3"], engine="reference")
+    for a, b in zip(res, ref, strict=True):
+        np.testing.assert_allclose(a.estimate, b.estimate, rtol=1e-13)
+        np.testing.assert_allclose(a.se, b.se, rtol=1e-10)
+        np.testing.assert_allclose(a.deff, b.deff, rtol=1e-10)
+        np.testing.assert_array_equal(a.n, b.n)
+        np.testing.assert_array_equal(a.domain_df, b.domain_df)
+        np.testing.assert_array_equal(a.n_rows, b.n_rows)
 
 
 def test_domains_are_the_texts_of_the_values_and_missing_is_in_no_domain(des: SurveyDesign) -> None:

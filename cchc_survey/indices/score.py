@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -23,7 +24,7 @@ import pandas as pd
 
 from ..design import SurveyDesign
 from ..errors import MethodologyError
-from ..estimate import linear_ratio_combinations
+from ..estimate import EstimationWarning, linear_ratio_combinations
 from ..instrument.model import Component, Instrument
 from ..scoretable import concat, score_table
 from .linear import Aggregation, build_aggregation, score_matrix
@@ -184,8 +185,10 @@ def score(design: SurveyDesign, inst: Instrument, *, variant: str | None = None,
     for var in bys:
         if var is not None and var not in frame.columns:
             raise MethodologyError(f"domain variable {var!r} is not in the data")
-    results = linear_ratio_combinations(design, Y, A, bys=bys, codes=[c.id for c in comps],
-                                        level=level)
+    with warnings.catch_warnings():  # an undefined deff is NaN in the table, said in flag_reason
+        warnings.simplefilter("ignore", EstimationWarning)
+        results = linear_ratio_combinations(design, Y, A, bys=bys, codes=[c.id for c in comps],
+                                            level=level)
     parts = []
     for var, res in zip(bys, results, strict=True):
         t = res.to_frame(level)
@@ -230,8 +233,10 @@ def item_table(design: SurveyDesign, inst: Instrument, *,
     agg = build_aggregation(inst)
     Y = score_matrix(design.data, inst, agg.items)
     bys: list[str | None] = [by] if by is None or isinstance(by, str) else list(by)
-    results = linear_ratio_combinations(design, Y, None, bys=bys, codes=list(agg.items),
-                                        level=level)
+    with warnings.catch_warnings():  # an undefined deff is NaN in the table, said in flag_reason
+        warnings.simplefilter("ignore", EstimationWarning)
+        results = linear_ratio_combinations(design, Y, None, bys=bys, codes=list(agg.items),
+                                            level=level)
     rows = [("item", it.text.vi, it.text.en or it.text.vi) for it in map(inst.item, agg.items)]
     return concat(score_table(_decorate(res.to_frame(level), inst, agg, var, res.domains.labels,
                                         rows)) for var, res in zip(bys, results, strict=True))
