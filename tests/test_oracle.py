@@ -36,6 +36,10 @@ ELEMENTS: dict[str, list[str]] = META["elements"]
 NOT_IMPLEMENTED: set[str] = set()
 
 
+def _split(res: RL.AlphaResult) -> tuple[dict, pd.DataFrame]:
+    return res.summary, res.items
+
+
 def load_data() -> pd.DataFrame:
     df = pd.read_csv(FIX / "sipas_public.csv")
     for v in ALLQ:
@@ -190,10 +194,10 @@ def build_mirror() -> dict[str, Any]:
         if name != "all22":
             blk["listwise"] = alpha_block(X, use="listwise")
             blk["listwise_n"] = int(X.dropna().shape[0])
-            s, _ = RL.alpha(X)
+            s, _ = _split(RL.alpha(X))
             blk["omega"] = {"omega_total": s["omega_total"], "alpha": s["omega_alpha"]}
         else:
-            s, _ = RL.alpha(X)
+            s, _ = _split(RL.alpha(X))
             om = RL.omega_hierarchical(X, nfactors=5)
             blk["omega_5f"] = {"alpha": s["omega_alpha"], "omega_h": om["omega_h"],
                                "omega_total": om["omega_total"]}
@@ -203,7 +207,7 @@ def build_mirror() -> dict[str, Any]:
 
 
 def alpha_block(X: pd.DataFrame, use: RL.Use = "pairwise", boot: bool = False) -> dict[str, Any]:
-    s, it = RL.alpha(X, use=use, n_boot=1000 if boot else 0, omega=False)
+    s, it = _split(RL.alpha(X, use=use, n_boot=1000 if boot else 0, omega=False))
     r: dict[str, Any] = {k: s[k] for k in ("raw_alpha", "std_alpha", "G6_smc", "average_r",
                                           "signal_noise", "ase", "mean", "sd", "median_r")}
     r["feldt_ci"] = {"lower": s["feldt_low"], "upper": s["feldt_high"]}
