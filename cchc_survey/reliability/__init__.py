@@ -20,11 +20,14 @@ from .alpha import (
     weighted_alpha,
 )
 from .errors import ReliabilityError, ReliabilityWarning
-from .kernels import _distinct_rows, _moments, _Moments, reference_moments
+from .kernels import _distinct_rows, _Moments, _moments, reference_moments
 from .omega import OmegaResult, _minres_fit, _oblimin, _varimax, omega_hierarchical, omega_total
 
 __all__ = [
     "AlphaResult", "OmegaResult", "ReliabilityError", "ReliabilityWarning", "Use", "alpha",
     "bootstrap_alpha_ci", "feldt_ci", "item_table", "omega_hierarchical", "omega_total",
     "reference_moments", "reliability_table", "weighted_alpha",
+    # the previous module's private helpers, used by tests and notebooks that read the kernels
+    "_Moments", "_alpha1", "_cov2cor", "_distinct_rows", "_minres_fit", "_moments", "_oblimin",
+    "_pairwise_cov", "_smc", "_varimax",
 ]

@@ -1,4 +1,4 @@
-"""Cronbach's alpha and the item statistics of a scale: Cronbach's alpha and friends, as R's ``psych`` computes them.
+"""Cronbach's alpha and the item statistics of a scale, as R's ``psych`` computes them.
 
 Per scale (an element or dimension), :func:`reliability_table` returns one summary row and
 :func:`item_table` one row per item:
@@ -44,7 +44,7 @@ from scipy import special
 from ..design import SurveyDesign
 from ..engine import Engine, check_engine
 from .errors import ReliabilityError, ReliabilityWarning
-from .kernels import _distinct_rows, _moments, _Moments, reference_moments
+from .kernels import _distinct_rows, _Moments, _moments, reference_moments
 
 Use = Literal["pairwise", "listwise"]
 
