@@ -309,3 +309,57 @@ def test_domains_are_the_texts_of_the_values_and_missing_is_in_no_domain(des: Su
         assert (d.codes[missing] == -1).all() and (d.codes[~missing] >= 0).all()
         text = pd.Series(values)[~missing].astype(str).to_numpy()
         assert (np.asarray(d.labels, dtype=object)[d.codes[~missing]] == text).all()
+
+
+def test_nchs_flags_by_hand() -> None:
+    """The NCHS 2017 rules on small examples, each number by hand (Korn-Graubard with the
+    df-adjusted effective sample size)."""
+    est = np.array([0.5, 0.5, 0.02, 0.9, 0.9, np.nan])
+    se = np.array([0.02, 0.2, 0.02, 0.01, 0.0, np.nan])
+    n = np.array([1000.0, 1000, 1000, 200, 500, 0])
+    df = np.array([40.0, 40, 40, 5, 40, 40])
+    fl = E.presentation_flags(est, se, n, n, df, 0.0, 1.0)
+    neff = np.minimum(est * (1 - est) / np.where(se > 0, se, 1) ** 2, n)
+    neff[4] = 500  # se = 0: deff undefined, n_eff = n
+    np.testing.assert_allclose(fl["n_eff"][:5], neff[:5])
+    assert neff[1] == pytest.approx(6.25)  # 0.25 / 0.04
+    adj = (stats.t.ppf(0.025, 999) / stats.t.ppf(0.025, 40)) ** 2
+    lo = stats.beta.ppf(0.025, neff[0] * adj * 0.5, neff[0] * adj * 0.5 + 1)
+    hi = stats.beta.ppf(0.975, neff[0] * adj * 0.5 + 1, neff[0] * adj * 0.5)
+    assert hi - lo < 0.30  # 0.5 +- ~0.04: shown
+    assert fl["flag"].tolist() == ["ok", "unreliable", "unreliable", "review", "ok", "unreliable"]
+    assert fl["flag_reason"][1].startswith("n_eff 6.25 < 30; ci_width")
+    assert fl["flag_reason"][2].startswith("rel_ci_width")  # 2 %, n_eff 49: ~11 points wide
+    assert fl["flag_reason"][3] == "df 5 < 8"
+    assert fl["flag_vi"][3] == "Cần xem xét thêm: bậc tự do 5 < 8"
+    assert fl["flag_vi"][1].startswith("Ước lượng kém tin cậy: cỡ mẫu hiệu dụng 6.25 < 30")
+    assert fl["flag_reason"][5] == "no_estimate"
+    assert "no_variance" in fl["flag_reason"][4]
+    # thresholds come from the file: a stricter copy flags the first row too
+    std = E.load_standard()
+    assert (std.min_n_eff, std.max_abs_width, std.relative_from, std.max_rel_width,
+            std.min_df) == (30, 0.30, 0.05, 1.30, 8)
+    strict = E.PresentationStandard(**{**std.__dict__, "min_n_eff": 5000.0})
+    assert E.presentation_flags(est[:1], se[:1], n[:1], n[:1], df[:1], 0.0, 1.0,
+                                standard=strict)["flag"].tolist() == ["unreliable"]
+
+
+def test_interval_methods_are_computed_or_refused(des: SurveyDesign) -> None:
+    lik = E.ciprop(des, "sat_overall", method="likelihood")
+    assert isinstance(lik, E.Estimate)
+    assert lik.ci() == (lik.extra["ci_low"], lik.extra["ci_high"])
+    with pytest.raises(E.EstimationError, match="likelihood interval at level 0.9 needs the data"):
+        lik.ci(0.9)
+    m = E.mean(des, "acc_1")
+    with pytest.raises(E.EstimationError, match="for proportions"):
+        m.ci(method="beta")
+    beta = E.ciprop(des, "sat_overall", method="beta")
+    assert beta.ci(0.9) == E.ciprop(des, "sat_overall", method="beta", level=0.9).ci(0.9)
+
+
+def test_bootstrap_carries_its_own_covariance(des: SurveyDesign, df: pd.DataFrame) -> None:
+    Y = df[["sat_acc_1", "sat_acc_2"]].to_numpy()
+    t = E.linear_ratio_combination(des, Y)
+    b = E.bootstrap_linear_ratio_combination(des, Y, replicates=200)
+    np.testing.assert_allclose(np.sqrt(np.einsum("dmm->dm", b.cov)), b.se, rtol=1e-12)
+    assert not np.allclose(b.cov, t.cov)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
 import numpy as np
@@ -27,6 +28,7 @@ from .calibration import (
     margin_from_frame,
     weight_summary,
 )
+from .diagnostics import WeightThresholds, weight_checks
 from .errors import WeightingError
 from .kernels import _codes, _cross_codes, text_codes
 
@@ -114,6 +116,7 @@ class WeightingMixin:
                             "target": target,
                             "achieved": np.bincount(codes, weights=new, minlength=ncell)})
         rep["diff"] = rep["achieved"] - rep["target"]
+        rep["n_resp"] = np.bincount(codes, minlength=ncell)
         return new, step, rep
 
     def poststratify(self, by: str | Sequence[str],
@@ -200,7 +203,8 @@ class WeightingMixin:
             ach = np.bincount(codes, weights=w, minlength=len(cells))
             tgt = np.array([m.targets[c] for c in cells])
             final.append(pd.DataFrame({"margin": m.name, "cell": ["|".join(c) for c in cells],
-                                       "target": tgt, "achieved": ach, "diff": ach - tgt}))
+                                       "target": tgt, "achieved": ach, "diff": ach - tgt,
+                                       "n_resp": np.bincount(codes, minlength=len(cells))}))
         rep_all = pd.concat(final, ignore_index=True)
         if not converged and strict:
             worst = int(np.argmax(np.abs(rep_all["diff"].to_numpy())))
@@ -288,7 +292,8 @@ class WeightingMixin:
             ach = np.bincount(codes, weights=new, minlength=len(cells))
             for j, c in enumerate(cells):
                 rows.append({"margin": m.name, "cell": "|".join(c), "target": m.targets[c],
-                             "achieved": ach[j], "diff": ach[j] - m.targets[c]})
+                             "achieved": ach[j], "diff": ach[j] - m.targets[c],
+                             "n_resp": int(np.sum(codes == j))})
         cal = Calibration(kind="linear", steps=(), model=xm, weights=w0, g=g)  # as svyrecvar
         rec = _step_record(f"calibrate({calfun})", new, pd.DataFrame(rows), iterations=it,
                            converged=True)
@@ -335,11 +340,18 @@ class WeightingMixin:
                            detail=f"{n_first} weights outside [{lower:g}, {upper:g}]")
         return self._new(weights=w, history=(*self.history, rec))
 
+    def weight_checks(self, thresholds: WeightThresholds | str | Path | None = None
+                      ) -> pd.DataFrame:
+        """Weights that hurt: extreme ratios, Kish's deff, thin calibration cells, against the
+        declared thresholds, with a trimming bound offered (:mod:`.diagnostics`)."""
+        return weight_checks(cast("SurveyDesign", self), thresholds)
+
     def weighting_report(self) -> pd.DataFrame:
         """One row per margin cell per weighting step, with the step's weight summary.
 
         Columns: step, method, iterations, converged, margin, cell, target, achieved, diff,
-        w_min, w_max, w_mean, w_cv, kish_deff, n_eff, detail.
+        n_resp (respondents in the cell; NaN for trimming), w_min, w_max, w_mean, w_cv,
+        kish_deff, n_eff, detail.
         """
         frames = []
         for i, s in enumerate(self.history):
