@@ -348,7 +348,7 @@ def test_interval_methods_are_computed_or_refused(des: SurveyDesign) -> None:
     lik = E.ciprop(des, "sat_overall", method="likelihood")
     assert isinstance(lik, E.Estimate)
     assert lik.ci() == (lik.extra["ci_low"], lik.extra["ci_high"])
-    with pytest.raises(E.EstimationError, match="likelihood interval at level 0.9 needs the data"):
+    with pytest.raises(E.EstimationError, match=r"likelihood interval at level 0\.9 needs the data"):
         lik.ci(0.9)
     m = E.mean(des, "acc_1")
     with pytest.raises(E.EstimationError, match="for proportions"):
