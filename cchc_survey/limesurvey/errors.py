@@ -13,6 +13,10 @@ RPC method, the permission LimeSurvey checks (read from RemoteControl's
 ``remotecontrol_handle.php``), so the message can say which one to ask for.
 
 No message ever contains the password or the session key.
+
+The module is a catalogue (about thirty classes, one per way a call fails, each with the message
+that tells the analyst what to do, and the tables that map LimeSurvey's texts onto them); it is
+longer than the house's ~500 lines because splitting the catalogue would split that mapping.
 """
 
 from __future__ import annotations
