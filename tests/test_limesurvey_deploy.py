@@ -122,6 +122,24 @@ def test_a_copy_of_the_alias_is_the_same_version(server: ReplayServer) -> None:
         assert find_deployed(ls, "sipas_tes", "1") == []  # a prefix is not the same instrument
 
 
+def test_server_without_aliases(server: ReplayServer) -> None:
+    """A LimeSurvey whose language settings have no alias answers "No valid Data" (what
+    get/set_language_properties answer when no asked field exists): the duplicate check skips
+    the alias, and deploy says the version will be recognised by its title only."""
+    no_data = rpc_body({"status": "No valid Data"})
+    for sid in (385924, 385925, 385926):
+        server.add_overlay("get_language_properties", ["<SESSION_KEY>", sid, ["surveyls_alias"]], no_data)
+    server.add_overlay("set_language_properties",
+                       ["<SESSION_KEY>", 385925, {"surveyls_alias": ALIAS}], no_data)
+    with make_client(server.url) as ls:
+        assert find_deployed(ls, "sipas_test", "1") == []
+        res = deploy(ls, LSS, instrument_id="sipas_test", instrument_version="1", wished_id=385925,
+                     title=RECORDED_TITLE, allow_duplicate=True, activate=False)
+    assert res.identity == "" and res.survey_id == 385925
+    assert len(res.warnings) == 1 and "No valid Data" in res.warnings[0]
+    assert "only by its exact title" in res.warnings[0]
+
+
 def test_full_deploy(server: ReplayServer, participants_csv: Path) -> None:
     made: list[int] = []
 

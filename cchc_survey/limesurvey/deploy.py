@@ -47,13 +47,7 @@ import pandas as pd
 from ..errors import InputFileError, Problem
 from ..text import nfc
 from .client import LimeSurvey
-from .errors import (
-    DeployRefusedError,
-    DuplicateDeployError,
-    NoParticipantsTableError,
-    PermissionDeniedError,
-    SurveyNotFoundError,
-)
+from .errors import DeployRefusedError, DuplicateDeployError, NoParticipantsTableError, StatusError
 from .lss.settings import Anonymity
 from .results import AddParticipantsResult, MailResult
 
@@ -199,7 +193,7 @@ def _find(ls: LimeSurvey, instrument_id: str, version: str,
     for s in surveys:
         try:
             props = ls.get_language_properties(int(s["sid"]), ["surveyls_alias"])
-        except (PermissionDeniedError, SurveyNotFoundError):
+        except StatusError:  # texts not readable by this user, or no alias on this LimeSurvey
             continue
         got = str(props.get("surveyls_alias") or "")
         if _alias_matches(got, alias):
@@ -410,8 +404,16 @@ def _record_identity(ls: LimeSurvey, survey_id: int, alias: str, steps: list[str
     """Set the survey alias to ``alias`` (``alias--2``... when a copy holds it); the alias set."""
     for n in range(1, _MAX_COPIES + 1):
         candidate = alias if n == 1 else f"{alias}--{n}"
-        saved = ls.set_language_properties(survey_id, {"surveyls_alias": candidate})
         steps.append("set_language_properties")
+        try:
+            saved = ls.set_language_properties(survey_id, {"surveyls_alias": candidate})
+        except StatusError as exc:  # e.g. "No valid Data": this LimeSurvey has no survey alias
+            warnings.append(
+                f"LimeSurvey refused to record the survey alias {alias!r} on survey {survey_id} "
+                f"({exc.detail}), so the next deploy recognises this version only by its exact "
+                "title. Keep the title as it is, or set the alias by hand if your LimeSurvey has "
+                "one (Survey > Settings > Text elements > Survey alias).")
+            return ""
         if saved.get("surveyls_alias"):
             return candidate
     warnings.append(
