@@ -66,15 +66,15 @@ def _first_headings(path: Path) -> list[str]:
 
     with open(path, "rb") as fh:
         head = fh.read(65536)
-    for enc in ("utf-8-sig", "utf-16", "cp1258"):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = head.decode("utf-16", errors="ignore")
+    else:  # the first line only: a cut multi-byte character further on does not matter
+        line = head.split(b"\n", 1)[0]
         try:
-            text = head.decode(enc)
-            break
+            text = line.decode("utf-8-sig")
         except UnicodeDecodeError:
-            continue
-    else:  # pragma: no cover - cp1258 decodes almost anything
-        return []
-    first = text.replace("\r\n", "\n").split("\n", 1)[0]
+            text = line.decode("cp1258", errors="replace")
+    first = text.replace("\r\n", "\n").split("\n", 1)[0].rstrip("\r")
     row = next(csv.reader(io.StringIO(first), delimiter=sniff_delimiter(first)), [])
     return [h.strip() for h in row]
 
