@@ -189,7 +189,8 @@ def code_labels(inst: Instrument, var: str, lang: str = "vi") -> dict[str, str]:
     return {str(o.code): o.label.get(lang) for o in sc.all_options}
 
 
-def weighting_for_report(design: SurveyDesign, inst: Instrument | None = None) -> WeightingReport:
+def weighting_for_report(design: SurveyDesign, inst: Instrument | None = None, *,
+                         lang: str = "vi") -> WeightingReport:
     """The design's weighting report in the report package's shape (shares 0..1).
 
     With ``inst``, margins and cells are named as a reader names them (``Đơn vị`` /
@@ -203,10 +204,10 @@ def weighting_for_report(design: SurveyDesign, inst: Instrument | None = None) -
         tab["target"] = tab["target"] / tot
         tab["achieved"] = tab["achieved"] / tot
     if inst is not None and len(tab):
-        labels = {m: code_labels(inst, m) for m in tab["margin"].unique()}
+        labels = {m: code_labels(inst, m, lang) for m in tab["margin"].unique()}
         tab["cell"] = [labels[m].get(str(c), str(c)) for m, c in zip(tab["margin"], tab["cell"],
                                                                       strict=True)]
-        tab["margin"] = tab["margin"].map(lambda m: variable_name(inst, m))
+        tab["margin"] = tab["margin"].map(lambda m: variable_name(inst, m, lang))
     first = last.iloc[0] if len(last) else rep.iloc[0]
     return WeightingReport(table=tab.reset_index(drop=True), summary={
         "iterations": int(first["iterations"]), "converged": bool(first["converged"]),
@@ -253,7 +254,8 @@ def _has(sc: object, code: object) -> bool:
     return True
 
 
-def fieldwork_for_report(an: Analysis, *, handed_out: int | None = None) -> Fieldwork:
+def fieldwork_for_report(an: Analysis, *, handed_out: int | None = None,
+                         lang: str = "vi") -> Fieldwork:
     """How the survey was fielded, from the analysis: questionnaires returned and valid, the
     first and last submission dates, the units surveyed, the questionnaires flagged and excluded
     per check rule (with the number of flags as detail), and the weighting variables in words."""
@@ -272,7 +274,8 @@ def fieldwork_for_report(an: Analysis, *, handed_out: int | None = None) -> Fiel
     margins = [m for m in dict.fromkeys(rep["margin"].astype(str)) if m]
     return Fieldwork(returned=an.cleaned.n_in, valid=an.cleaned.n_kept, handed_out=handed_out,
                      date_from=d_from, date_to=d_to, units=units, quality=quality,
-                     weighting_vars=[variable_name(an.instrument, m).lower() for m in margins])
+                     weighting_vars=[variable_name(an.instrument, m, lang).lower()
+                                     for m in margins])
 
 
 def profile_for_report(an: Analysis) -> pd.DataFrame:
@@ -335,11 +338,14 @@ def league_for_report(an: Analysis) -> pd.DataFrame | None:
         return None
     rest = rows[~rows["group_value"].isin(set(usable["group_value"]))]
     extra = pd.DataFrame({"unit": rest["group_value"], "label_vi": rest["group_label_vi"],
+                          "label_en": rest["group_label_en"],
                           "estimate": rest["estimate"], "ci_low": rest["ci_low"],
                           "ci_high": rest["ci_high"], "n": rest["n"], "rank_range": ""})
     parts = [p for p in (league, extra) if p is not None and len(p)]
     out = pd.concat(parts, ignore_index=True)
     out["flagged"] = ~out["unit"].isin(set(usable["group_value"]))
+    out["label_en"] = out["unit"].map(dict(zip(rows["group_value"], rows["group_label_en"],
+                                               strict=True))).fillna("")
     return out
 
 
@@ -383,14 +389,21 @@ def mark_comparable(comparison: pd.DataFrame, scores: Mapping[str, pd.DataFrame]
     return comparison.assign(verified=verified)
 
 
+FREE_TEXT_TYPES = ("T", "S", "U", "Q")
+"""LimeSurvey question types whose answer is free text (long, short, huge, multiple short)."""
+
+
 def open_question(inst: Instrument) -> str | None:
-    """The first free-text (``role: open``) item of ``inst``, or None."""
-    return next((it.id for it in inst.items if it.role == "open" and it.kind == "answer"), None)
+    """The first free-text comment question of ``inst`` (``role: open``, a text question type,
+    not the "other" box of a list), or None."""
+    return next((it.id for it in inst.items if it.role == "open" and it.kind == "answer"
+                 and it.type in FREE_TEXT_TYPES), None)
 
 
 def report_inputs(analyses: Mapping[str, Analysis], *, title: str, organisation: str,
                   comparison: pd.DataFrame | None = None,
-                  handed_out: Mapping[str, int] | None = None, **meta: Any) -> ReportInputs:
+                  handed_out: Mapping[str, int] | None = None, lang: str = "vi",
+                  **meta: Any) -> ReportInputs:
     """Everything the reports show, from one or several analyses (one per index, keyed by the
     name the report gives it): score tables (default variant), fieldwork and data quality,
     respondent profiles, units ranked, change since the last wave, the weighting of the first
@@ -405,6 +418,8 @@ def report_inputs(analyses: Mapping[str, Analysis], *, title: str, organisation:
         comparison: the official comparison in the report's shape
             (:func:`~cchc_survey.compare.for_report`), or None.
         handed_out: questionnaires handed out per name, when known.
+        lang: the language of the texts taken from the instrument (the comments' question, the
+            weighting variables).
         meta: any other :class:`~cchc_survey.report.ReportInputs` field (``period``, ``place``,
             ``date``, ``parent_organisation``, ``doc_symbol``, ``unit_var``...).
     """
@@ -415,7 +430,7 @@ def report_inputs(analyses: Mapping[str, Analysis], *, title: str, organisation:
     for an in analyses.values():
         q = open_question(an.instrument)
         if q is not None and q in an.design.data:
-            texts, question = an.design.data[q], an.instrument.item(q).text.vi
+            texts, question = an.design.data[q], an.instrument.item(q).text.get(lang)
             break
     flags = pd.concat([an.cleaned.flags.assign(instrument=an.instrument.id)
                        for an in analyses.values()], ignore_index=True)
@@ -432,9 +447,9 @@ def report_inputs(analyses: Mapping[str, Analysis], *, title: str, organisation:
         scores={k: an.default_scores for k, an in analyses.items()},
         comparison=comparison if comparison is not None and len(comparison) else None,
         checks=flags[[*FLAG_COLUMNS, "instrument"]],
-        weighting=weighting_for_report(first.design, first.instrument),
+        weighting=weighting_for_report(first.design, first.instrument, lang=lang),
         free_texts=texts, free_text_question=question, provenance=provs,
-        fieldwork={k: fieldwork_for_report(an, handed_out=(handed_out or {}).get(k))
+        fieldwork={k: fieldwork_for_report(an, handed_out=(handed_out or {}).get(k), lang=lang)
                    for k, an in analyses.items()},
         profiles={k: profile_for_report(an) for k, an in analyses.items()},
         league=league, changes=changes, **meta)

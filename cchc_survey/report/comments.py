@@ -122,19 +122,24 @@ def summarise_comments(texts: pd.Series, *, blank: int = 0, max_groups: int = MA
         max_groups: groups shown (the rest in ``other``).
         max_segmented: distinct answers segmented at most.
     """
-    norm = normalise(texts)
-    key = norm.str.lower()
+    raw = texts.fillna("").astype(str)
+    distinct = raw.value_counts(sort=False)  # one pass in C; the text work is per distinct value
+    norm = normalise(pd.Series(distinct.index, dtype=object))
+    times = distinct.to_numpy(dtype=np.int64)
     empty = (norm == "").to_numpy()
     none = is_no_comment(norm).to_numpy() & ~empty
     keep = ~empty & ~none
-    counts = key[keep].value_counts(sort=True)
-    first = pd.Series(norm[keep].to_numpy(), index=key[keep].to_numpy())
-    first = first[~first.index.duplicated()]
-    shown = {k: str(first[k]) for k in counts.index[: max(max_segmented, 0)]}
+    frame = pd.DataFrame({"key": norm[keep].str.lower().to_numpy(),
+                          "answer": norm[keep].to_numpy(), "times": times[keep]})
+    # the spelling shown is the most frequent one of each answer
+    frame = frame.sort_values("times", ascending=False, kind="stable")
+    agg = frame.groupby("key", sort=False).agg(answer=("answer", "first"), times=("times", "sum"))
+    counts = agg["times"].sort_values(ascending=False, kind="stable")
+    shown = {k: str(agg.at[k, "answer"]) for k in counts.index[: max(max_segmented, 0)]}
     top = tuple((shown[k], int(c)) for k, c in counts.head(EXAMPLES * 2).items())
     groups, other, segmented = _group(counts, shown, max_groups)
-    return CommentSummary(total=len(texts) + blank, blank=int(empty.sum()) + blank,
-                          no_comment=int(none.sum()), substantive=int(keep.sum()),
+    return CommentSummary(total=len(texts) + blank, blank=int(times[empty].sum()) + blank,
+                          no_comment=int(times[none].sum()), substantive=int(times[keep].sum()),
                           distinct=len(counts), groups=groups, other=other,
                           segmented=segmented, top=top)
 
@@ -166,14 +171,18 @@ def _group(counts: pd.Series, shown: dict[str, str], max_groups: int
 
 def comment_table(texts: pd.Series) -> pd.DataFrame:
     """Every distinct answer with how often it was given (for the Excel sheet), most frequent
-    first; empty answers left out, "no comment" answers marked."""
-    norm = normalise(texts)
-    key = norm.str.lower()
+    first: ``answer`` (as the respondent wrote it, NFC; of answers that differ only in case,
+    spacing or final punctuation, the spelling given most often), ``times``, ``no_comment``.
+    Empty answers are left out."""
+    distinct = nfc_series(texts.dropna().astype(str)).value_counts(sort=False)
+    raw = pd.Series(distinct.index, dtype=object)
+    norm = normalise(raw)
     keep = (norm != "").to_numpy()
-    frame = pd.DataFrame({"answer": norm[keep].to_numpy(), "key": key[keep].to_numpy()})
+    frame = pd.DataFrame({"answer": raw[keep].to_numpy(), "key": norm[keep].str.lower().to_numpy(),
+                          "times": distinct.to_numpy(dtype=np.int64)[keep]})
+    frame = frame.sort_values("times", ascending=False, kind="stable")
     grouped = frame.groupby("key", sort=False).agg(answer=("answer", "first"),
-                                                   times=("answer", "size"))
-    grouped = grouped.sort_values("times", ascending=False, kind="stable").reset_index(drop=True)
-    grouped["no_comment"] = is_no_comment(grouped["answer"]).to_numpy(dtype=bool)
-    grouped["times"] = grouped["times"].astype(np.int64)
-    return grouped
+                                                   times=("times", "sum"))
+    grouped = grouped.sort_values("times", ascending=False, kind="stable").reset_index()
+    grouped["no_comment"] = is_no_comment(grouped["key"]).to_numpy(dtype=bool)
+    return grouped[["answer", "times", "no_comment"]].reset_index(drop=True)

@@ -75,6 +75,7 @@ class Table:
 class Figure:
     png: bytes
     caption: str
+    name: str = ""  # the image file's name, before the slug (``01_Yếu tố của SIPAS``)
 
 
 @dataclass(frozen=True)
@@ -199,7 +200,8 @@ class _Builder:
     # numbering ---------------------------------------------------------------------------
     def figure(self, png: bytes, caption: str) -> Figure:
         self.fig_no += 1
-        return Figure(png, f"{t('figure', self.lang)} {self.fig_no}. {caption}")
+        return Figure(png, f"{t('figure', self.lang)} {self.fig_no}. {caption}",
+                      f"{self.fig_no:02d}_{caption}")
 
     def table(self, header: Sequence[str], rows: Sequence[Sequence[str]],
               widths: Sequence[float], caption: str = "", numeric: Sequence[bool] = (),

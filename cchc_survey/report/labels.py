@@ -247,8 +247,8 @@ _TEXT: dict[str, tuple[str, str]] = {
     "change_sig_up": ("tăng có ý nghĩa thống kê", "a significant rise"),
     "change_sig_down": ("giảm có ý nghĩa thống kê", "a significant fall"),
     "change_none": ("chưa khác biệt có ý nghĩa", "no significant change"),
-    "elements_of": ("{level} của {name}", "{level}s of {name}"),
-    "criteria_of": ("{level} của {name}", "{level}s of {name}"),
+    "elements_of": ("{level} của {name}", "{name}: {level}"),
+    "criteria_of": ("{level} của {name}", "{name}: {level}"),
     "detail_in_excel": ("Kết quả theo từng nhóm, đơn vị, đợt khảo sát và bảng đầy đủ: xem tệp "
                         "Excel kèm theo.",
                         "Results by group, unit and wave, and the full tables: see the Excel "

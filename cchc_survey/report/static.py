@@ -65,8 +65,8 @@ def _figure(height_in: float) -> Figure:
 
 def _png(fig: Figure) -> bytes:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, facecolor="white",
-                metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": None},
+                pil_kwargs={"compress_level": 4})
     return buf.getvalue()
 
 

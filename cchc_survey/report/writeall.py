@@ -9,7 +9,7 @@ from ..text import fold
 from .document import build_document
 from .html import write_html
 from .inputs import ReportInputs
-from .labels import Lang
+from .labels import Lang, t
 from .tables import checks_file_name, present_checks, safe_frame, write_csv, write_excel
 
 
@@ -57,7 +57,7 @@ def write_all(inputs: ReportInputs, out_dir: str | Path, *, lang: Lang = "vi",
     for old in chart_dir.glob("*.png"):
         old.unlink()
     for fig in document.figures():
-        path = chart_dir / f"{_slug(fig.caption)[:80]}.png"
+        path = chart_dir / f"{_slug(t('figure', lang) + ' ' + (fig.name or fig.caption))[:80]}.png"
         path.write_bytes(fig.png)
         paths[f"chart:{fig.caption}"] = path
     return paths
