@@ -330,7 +330,7 @@ def league_for_report(an: Analysis) -> pd.DataFrame | None:
     if not unit or rows["ci_low"].notna().sum() < 2:
         return None
     flagged = set(rows.loc[unreliable(rows), "group_value"])
-    usable = rows[rows["ci_low"].notna() & rows["ci_high"].notna()
+    usable = rows[rows["estimate"].notna() & rows["ci_low"].notna() & rows["ci_high"].notna()
                   & ~rows["group_value"].isin(flagged)]
     try:
         league = league_table(usable, code=top, group_var=unit) if len(usable) >= 2 else None

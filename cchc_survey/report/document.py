@@ -253,7 +253,7 @@ class _Builder:
             else:
                 top = table[(table["group_var"] == "")]
                 n = top["n"].max() if len(top) else pd.NA
-                doc.add(Para(f"{name}: {_n(n, lang)} {t('n', lang).lower()}.", "bullet"))
+                doc.add(Para(t("valid_forms", lang).format(name=name, n=_n(n, lang)), "bullet"))
         doc.add(Para(self.weighting_sentence()))
         for name, prof in inp.profiles.items():
             if prof.empty:
@@ -307,10 +307,15 @@ class _Builder:
         if lv.top is not None:
             r = whole[whole["level"] == lv.top].iloc[0]
             i = int(np.flatnonzero((whole["level"] == lv.top).to_numpy())[0])
-            doc.add(Para(t("index_sentence", lang).format(
-                name=name, label=label_of(whole.iloc[[i]], lang).iloc[0],
-                est=_value(r["estimate"], r["n"], r["unit"], lang, star=bool(flag[i])),
-                ci=_ci(r["ci_low"], r["ci_high"], r["estimate"], r["unit"], lang) or "—")))
+            label = label_of(whole.iloc[[i]], lang).iloc[0]
+            est = _value(r["estimate"], r["n"], r["unit"], lang, star=bool(flag[i]))
+            ci = _ci(r["ci_low"], r["ci_high"], r["estimate"], r["unit"], lang)
+            if r["estimate"] != r["estimate"] or not ci or ci == t("not_computed", lang):
+                doc.add(Para(f"{name}: {label}: {est}"
+                             + (f" ({t('interval', lang).lower()}: {ci})" if ci else "") + "."))
+            else:
+                doc.add(Para(t("index_sentence", lang).format(name=name, label=label, est=est,
+                                                              ci=ci)))
         if lv.element is not None:
             el = whole[whole["level"] == lv.element]
             fl = flag[(whole["level"] == lv.element).to_numpy()]

@@ -37,7 +37,7 @@ body { font-family: %(font)s; font-size: 17px; line-height: 1.5; color: #111;
        max-width: 860px; margin: 0 auto; padding: 24px 32px; }
 .national { display: flex; justify-content: space-between; text-align: center; gap: 24px; }
 .national div { flex: 1; }
-.national .motto { font-weight: bold; }
+.national .motto, .national .unit { font-weight: bold; }
 .national .motto2 { font-weight: bold; text-decoration: underline; }
 .dateline { font-style: italic; }
 h1.title { text-align: center; font-size: 20px; margin: 28px 0 0; }
@@ -114,9 +114,9 @@ def build_html(inputs: ReportInputs, *, lang: Lang = "vi",
     """Return the report as one HTML string (see :func:`write_html`); ``document`` reuses blocks
     already built (for the Word report)."""
     content = document or dm.build_document(inputs, lang)
-    left = "".join(f"<div>{_esc(x)}</div>" for x in (
-        inputs.parent_organisation.upper(), inputs.organisation.upper(),
-        f"{t('doc_number', lang)}: ......./{inputs.doc_symbol}") if x)
+    left = "".join(f'<div class="{c}">{_esc(x)}</div>' for c, x in (
+        ("", inputs.parent_organisation.upper()), ("unit", inputs.organisation.upper()),
+        ("", f"{t('doc_number', lang)}: ......./{inputs.doc_symbol}")) if x)
     right = (f'<div class="motto">{_esc(t("motto_1", lang))}</div>'
              f'<div class="motto2">{_esc(t("motto_2", lang))}</div>'
              f'<div class="dateline">{_esc(dm.dateline(inputs.place, inputs.date, lang))}</div>')

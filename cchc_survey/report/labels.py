@@ -213,6 +213,7 @@ _TEXT: dict[str, tuple[str, str]] = {
                            "questionnaires returned, {valid} of them valid and analysed "
                            "({excluded} excluded, see Annex 2)."),
     "period_from_to": ("từ ngày {a} đến ngày {b}, ", "from {a} to {b}, "),
+    "valid_forms": ("{name}: {n} phiếu hợp lệ.", "{name}: {n} valid questionnaires."),
     "n_units": ("{n} đơn vị", "{n} units"),
     "units_unknown": ("các đơn vị tham gia", "the participating units"),
     "handed_out": ("phát ra {n} phiếu, ", "{n} questionnaires handed out, "),
