@@ -12,8 +12,8 @@ For each size: generate N responses of the benchmark's ``sipas_one_stop`` (60 un
 (Word, HTML, Excel, CSVs, charts) and print the size of each output. The HTML report is then
 opened in one headless Chromium three times over the DevTools protocol; the render time is the
 median wall time from navigation to a screenshot of the first screen (parse, layout and paint:
-what a reader waits for), printed with the page's own load-event time. The report's outputs should not grow with
-N, except the flags' CSV.
+what a reader waits for), printed with the page's own load-event time. The report's outputs
+should not grow with N, except the flags' CSV.
 
 Prints one line per size, then ``summary: html_mb=<size at the largest N> render_s=<...>``.
 """
@@ -39,6 +39,7 @@ from cchc_survey.pipeline import analyse, report_inputs  # noqa: E402
 from cchc_survey.reliability import ReliabilityWarning  # noqa: E402
 from cchc_survey.report import write_all  # noqa: E402
 from cchc_survey.tidy import read_export  # noqa: E402
+
 
 def render(page: Path, work: Path, repeat: int = 3) -> tuple[float, float]:
     """Open ``page`` in one headless Chromium ``repeat`` times (DevTools protocol): the median

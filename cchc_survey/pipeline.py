@@ -432,7 +432,9 @@ def report_inputs(analyses: Mapping[str, Analysis], *, title: str, organisation:
         if q is not None and q in an.design.data:
             texts, question = an.design.data[q], an.instrument.item(q).text.get(lang)
             break
-    flags = pd.concat([an.cleaned.flags.assign(instrument=an.instrument.id)
+    several = len(analyses) > 1  # then each flag says which questionnaire it is of
+    flags = pd.concat([an.cleaned.flags[FLAG_COLUMNS].assign(instrument=an.instrument.id)
+                       if several else an.cleaned.flags[FLAG_COLUMNS]
                        for an in analyses.values()], ignore_index=True)
     provs = [p for an in analyses.values() for p in provenance(an.instrument)]
     by_index: dict[str, pd.DataFrame] = {}
@@ -446,7 +448,7 @@ def report_inputs(analyses: Mapping[str, Analysis], *, title: str, organisation:
         title=title, organisation=organisation,
         scores={k: an.default_scores for k, an in analyses.items()},
         comparison=comparison if comparison is not None and len(comparison) else None,
-        checks=flags[[*FLAG_COLUMNS, "instrument"]],
+        checks=flags,
         weighting=weighting_for_report(first.design, first.instrument, lang=lang),
         free_texts=texts, free_text_question=question, provenance=provs,
         fieldwork={k: fieldwork_for_report(an, handed_out=(handed_out or {}).get(k), lang=lang)

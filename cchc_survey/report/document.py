@@ -335,8 +335,11 @@ class _Builder:
             if len(crit) >= 2:
                 order = crit.sort_values("estimate", kind="stable")
                 k = min(3, len(order) // 2) or 1
-                fmt_one = (lambda rr: f"{label_of(rr.to_frame().T, lang).iloc[0]} "
-                           f"({_value(rr['estimate'], rr['n'], rr['unit'], lang)})")
+
+                def fmt_one(rr: pd.Series) -> str:
+                    return (f"{label_of(rr.to_frame().T, lang).iloc[0]} "
+                            f"({_value(rr['estimate'], rr['n'], rr['unit'], lang)})")
+
                 hi_items = [fmt_one(r) for _, r in order.iloc[::-1].head(k).iterrows()]
                 lo_items = [fmt_one(r) for _, r in order.head(k).iterrows()]
                 doc.add(Para(f"{t('highest', lang)}: {'; '.join(hi_items)}.", "bullet"),

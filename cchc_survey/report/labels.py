@@ -113,6 +113,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "order": ("Thứ tự", "Order"),
     "missing": ("Mã thiếu (không biết/không áp dụng)", "Missing code (don't know / n.a.)"),
     "q_index": ("Chỉ số", "Index"),
+    "instrument": ("Bộ câu hỏi", "Questionnaire"),
     "sheet_provenance": ("Nguồn phương pháp", "Method sources"),
     # report sections and sentences
     "report": ("Báo cáo", "Report"),
@@ -168,9 +169,11 @@ _TEXT: dict[str, tuple[str, str]] = {
     "radar_title": ("Hồ sơ các thành phần", "Profile of the components"),
     "bar_title": ("Kết quả theo thành phần (kèm khoảng tin cậy)",
                   "Results by component (with confidence interval)"),
-    "units_title": ("Kết quả theo đơn vị (kèm khoảng tin cậy)", "Results by unit (with confidence interval)"),
+    "units_title": ("Kết quả theo đơn vị (kèm khoảng tin cậy)",
+                    "Results by unit (with confidence interval)"),
     "criteria_sorted_title": ("Các tiêu chí, từ thấp đến cao", "Criteria, lowest to highest"),
-    "gap_small_title": ("Khảo sát (khoảng tin cậy) và kết quả chính thức, mỗi thành phần theo thang điểm riêng",
+    "gap_small_title": ("Khảo sát (khoảng tin cậy) và kết quả chính thức, mỗi thành phần theo "
+                        "thang điểm riêng",
                         "Survey (interval) and official result, each component on its own scale"),
     "trend_small_title": ("Xu hướng theo đợt khảo sát", "Trend by wave"),
     "heatmap_units_title": ("Kết quả theo đơn vị và {level}", "Results by unit and {level}"),

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .fmt import num
 from .labels import Lang
@@ -97,15 +98,15 @@ def _wrap(text: str, width: int = 34) -> str:
     return "\n".join(textwrap.wrap(text, width) or [""])
 
 
-def _rc() -> dict[str, Any]:
+def _rc() -> Any:  # matplotlib's stubs type the keys as literals
     return {"font.family": FONT, "font.size": 8.5, "axes.titlesize": 10,
             "axes.titleweight": "bold", "axes.titlelocation": "left"}
 
 
-def interval_chart(labels: Sequence[str], estimate: Sequence[float], low: Sequence[float],
-                   high: Sequence[float], *, title: str, unit: str = "",
-                   flagged: Sequence[bool] | None = None, lang: Lang = "vi",
-                   highlight: Sequence[bool] | None = None, ref: float | None = None,
+def interval_chart(labels: Sequence[str], estimate: ArrayLike, low: ArrayLike,
+                   high: ArrayLike, *, title: str, unit: str = "",
+                   flagged: ArrayLike | None = None, lang: Lang = "vi",
+                   highlight: ArrayLike | None = None, ref: float | None = None,
                    ref_label: str = "", limits: tuple[float, float] | None = None,
                    digits: int = 1) -> bytes:
     """One row per label: the estimate as a dot with its confidence interval as a line, the
@@ -235,8 +236,8 @@ def small_multiples(panels: Sequence[Panel], *, title: str, unit: str = "",
         return _png(fig)
 
 
-def gap_chart(labels: Sequence[str], estimate: Sequence[float], low: Sequence[float],
-              high: Sequence[float], official: Sequence[float], *, title: str,
+def gap_chart(labels: Sequence[str], estimate: ArrayLike, low: ArrayLike,
+              high: ArrayLike, official: ArrayLike, *, title: str,
               comparable: Sequence[bool], survey_label: str, official_label: str,
               not_comparable: str, lang: Lang = "vi") -> bytes:
     """Survey estimate (dot and interval) and official value (diamond), one small row per
@@ -245,11 +246,12 @@ def gap_chart(labels: Sequence[str], estimate: Sequence[float], low: Sequence[fl
     import matplotlib
 
     n = len(labels)
+    cols = [np.asarray(v, dtype=float) for v in (estimate, low, high, official)]
     with matplotlib.rc_context(_rc()):
         fig = _figure(0.62 * n + 0.9)
         axes = fig.subplots(n, 1, squeeze=False)[:, 0]
         for k, ax in enumerate(axes):
-            e, lo, hi, off = (float(v[k]) for v in (estimate, low, high, official))
+            e, lo, hi, off = (float(v[k]) for v in cols)
             ok = bool(comparable[k])
             color = BLUE if ok else GREY
             vals = np.array([e, lo, hi, off], dtype=float)
