@@ -370,6 +370,51 @@ def changes_for_report(an: Analysis) -> pd.DataFrame | None:
     return last.assign(label_en=last["code"].map(labels_en).fillna("")).reset_index(drop=True)
 
 
+def answers_for_report(an: Analysis) -> pd.DataFrame:
+    """The weighted share of each answer of every item that mirrors a criterion, grouped by
+    element, for the diverging Likert charts: ``element``, ``element_vi``, ``element_en``,
+    ``item``, ``item_vi``, ``item_en`` (the criterion's label), ``answer`` (code, in scale order),
+    ``answer_vi``, ``answer_en``, ``position``, ``neutral`` (the scale's middle answer of an odd
+    ordered scale), ``share`` (percent of the valid answers; "don't know" and missing left out).
+
+    ``share = 100 · Σ w_i [y_i = k] / Σ w_i [y_i valid]`` with the analysis weights ``w``; only
+    elements whose items share one ordered scale of three to seven answers are given.
+    """
+    inst, data = an.instrument, an.design.data
+    w = np.asarray(an.design.weights, dtype=float)
+    rows = []
+    for el in inst.components.values():
+        crits = [c for c in el.children if not c.children]
+        if not crits or len(crits) != len(el.children):
+            continue
+        items = [(c, it) for c in crits for it in inst.mirroring_items(c.id)[:1]
+                 if it.id in data]
+        scales = {it.scale for _, it in items}
+        sc = inst.scales.get(next(iter(scales))) if len(scales) == 1 else None
+        if sc is None or not sc.ordered or not 3 <= len(sc.codes) <= 7:
+            continue
+        codes = [str(c) for c in sc.codes]
+        neutral = codes[len(codes) // 2] if len(codes) % 2 else None
+        for crit, it in items:  # one vectorised pass per item column
+            y = data[it.id].astype("string").to_numpy(dtype=object, na_value=None)
+            pos = pd.Series(y).map({c: k for k, c in enumerate(codes)}).to_numpy(
+                dtype=float, na_value=np.nan)
+            ok = ~np.isnan(pos)
+            tot = float(w[ok].sum())
+            if tot <= 0:
+                continue
+            share = np.bincount(pos[ok].astype(int), weights=w[ok], minlength=len(codes)) / tot
+            for k, c in enumerate(codes):
+                rows.append({"element": el.id, "element_vi": el.label.vi,
+                             "element_en": el.label.en or el.label.vi, "item": it.id,
+                             "item_vi": crit.label.vi, "item_en": crit.label.en or crit.label.vi,
+                             "answer": c, "answer_vi": sc.label(sc.codes[k], "vi"),
+                             "answer_en": sc.label(sc.codes[k], "en") or sc.label(sc.codes[k]),
+                             "position": k, "neutral": c == neutral,
+                             "share": 100.0 * float(share[k])})
+    return pd.DataFrame(rows)
+
+
 def mark_comparable(comparison: pd.DataFrame, scores: Mapping[str, pd.DataFrame]
                     ) -> pd.DataFrame:
     """Add ``verified`` to a report comparison (:func:`~cchc_survey.compare.for_report` shape):
@@ -454,6 +499,7 @@ def report_inputs(analyses: Mapping[str, Analysis], *, title: str, organisation:
         fieldwork={k: fieldwork_for_report(an, handed_out=(handed_out or {}).get(k), lang=lang)
                    for k, an in analyses.items()},
         profiles={k: profile_for_report(an) for k, an in analyses.items()},
+        answers={k: a for k, an in analyses.items() if len(a := answers_for_report(an))},
         league=league, changes=changes, **meta)
 
 

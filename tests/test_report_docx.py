@@ -158,10 +158,15 @@ def test_word_report_of_the_chain(one_stop: Analysis, tmp_path: Path) -> None:
     # the caveat once per section, not on every row
     caveats = [p for p in paras if p.startswith("Lưu ý: phương pháp tính của")]
     assert len(caveats) == 2  # key findings, the index's own section
-    # charts embedded: elements, criteria, units, heatmap, trend
-    assert len(doc.inline_shapes) == 5
+    # charts embedded: elements, criteria, the answers of each of the 5 elements, units,
+    # heatmap, trend
+    assert len(doc.inline_shapes) == 10
     captions = [p for p in paras if p.startswith("Biểu đồ ")]
-    assert captions[0] == "Biểu đồ 1. Yếu tố của SIPAS (Một cửa)"
+    assert captions[:4] == ["Biểu đồ 1. Yếu tố của SIPAS (Một cửa)",
+                            "Biểu đồ 2. Các tiêu chí, từ thấp đến cao",
+                            "Biểu đồ 3. Phân bố câu trả lời — Tiếp cận dịch vụ hành chính công",
+                            "Biểu đồ 4. Phân bố câu trả lời — Thủ tục hành chính"]
+    assert captions[-1] == "Biểu đồ 10. Xu hướng theo đợt khảo sát — SIPAS (Một cửa)"
     # comments summarised, not listed
     assert any(p.startswith("SIPAS (Một cửa): ") and "để trống" in p for p in paras)
     # IV without official results; V drafted, marked and highlighted
@@ -248,6 +253,22 @@ def test_comparison_not_comparable_where_the_method_is_unverified(tmp_path: Path
         f"({interval(c0['diff_ci_low'], c0['diff_ci_high'])})")
     assert [r.cells[-1].text for r in comp.rows[1:]] == [
         "Có" if s else "Không" for s in inputs.comparison["significant"]]
+
+
+def test_answer_shares_are_the_weighted_shares_of_the_valid_answers(one_stop: Analysis) -> None:
+    from cchc_survey.pipeline import answers_for_report
+
+    ans = answers_for_report(one_stop)
+    assert sorted(ans["element"].unique()) == ["E1", "E2", "E3", "E4", "E5"]
+    one = ans[ans["item"] == "tc_c1"]
+    assert one["answer"].tolist() == ["1", "2", "3", "4", "5"]
+    assert one["neutral"].tolist() == [False, False, True, False, False]
+    y = pd.to_numeric(one_stop.design.data["tc_c1"], errors="coerce").to_numpy(dtype=float)
+    w = one_stop.design.weights
+    ok = np.isin(y, [1, 2, 3, 4, 5])  # code 6 ("không biết") is not an answer on the scale
+    want = [100 * w[ok & (y == k)].sum() / w[ok].sum() for k in (1, 2, 3, 4, 5)]
+    np.testing.assert_allclose(one["share"], want, rtol=1e-12)
+    assert ans.groupby("item")["share"].sum().round(9).eq(100.0).all()
 
 
 def test_three_responses_give_a_full_report_with_gaps_said(tmp_path: Path) -> None:

@@ -430,6 +430,7 @@ class _Builder:
                     flagged=flag[sel][order], highlight=hl, lang=lang,
                     digits=digits_for(unit))
                 doc.add(self.figure(png, t("criteria_sorted_title", lang)))
+        self.likert(doc, name)
         self.units(doc, name, table, lv, unit, limits)
         self.trend(doc, name, table, lv, unit)
         doc.add(Para(t("detail_in_excel", lang), "note"))
@@ -437,6 +438,33 @@ class _Builder:
             doc.add(Para(t("unreliable_note", lang), "note"))
         if cav is not None:
             doc.add(cav)
+
+    def likert(self, doc: Document, name: str) -> None:
+        """One diverging chart per element: how the answers to its criteria are spread."""
+        lang = self.lang
+        ans = self.inp.answers.get(name)
+        if ans is None or ans.empty:
+            return
+        sfx = "_en" if lang == "en" else "_vi"
+
+        def col(frame: pd.DataFrame, base: str) -> pd.Series:
+            c = base + sfx
+            return frame[c] if c in frame else frame[base + "_vi"]
+
+        for el, part in ans.groupby("element", sort=False):
+            part = part.sort_values(["item", "position"], kind="stable")
+            answers = part.drop_duplicates("position").sort_values("position")
+            items = list(dict.fromkeys(part["item"]))
+            share = part.pivot_table(index="item", columns="position", values="share",
+                                     sort=False).reindex(items).to_numpy()
+            labels = list(col(part.drop_duplicates("item"), "item"))
+            neutral = [int(p) for p, n in zip(answers["position"], answers["neutral"],
+                                              strict=True) if bool(n)]
+            title = t("likert_element_title", lang).format(element=col(part, "element").iloc[0])
+            png = static.likert_chart(labels, share, list(col(answers, "answer")), title=title,
+                                      neutral=neutral[0] if neutral else None, lang=lang,
+                                      axis=t("percent_answers", lang))
+            doc.add(self.figure(png, title))
 
     def criteria_table(self, doc: Document, name: str, table: pd.DataFrame, lv: Levels) -> None:
         lang = self.lang

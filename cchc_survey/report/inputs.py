@@ -35,6 +35,10 @@ league
     per index, the units ranked (:func:`cchc_survey.compare.league_table` shape: ``unit``,
     ``label_vi``, ``estimate``, ``ci_low``, ``ci_high``, ``n``, ``rank_range``; optional
     ``flagged``).
+answers
+    per index, the share of each answer per criterion item and element (``element``,
+    ``element_vi``, ``item``, ``item_vi``, ``answer``, ``answer_vi``, ``position``, ``neutral``,
+    ``share`` in percent; optional ``*_en``).
 changes
     per index, the change from the previous wave (:func:`cchc_survey.compare.change_between_waves`
     shape, the last pair of waves).
@@ -70,6 +74,8 @@ PROFILE_REQUIRED: tuple[str, ...] = ("variable", "variable_vi", "category_vi", "
 LEAGUE_REQUIRED: tuple[str, ...] = ("unit", "label_vi", "estimate", "ci_low", "ci_high", "n")
 CHANGES_REQUIRED: tuple[str, ...] = ("code", "label_vi", "wave_from", "wave_to", "estimate_from",
                                      "estimate_to", "change", "ci_low", "ci_high", "significant")
+ANSWERS_REQUIRED: tuple[str, ...] = ("element", "element_vi", "item", "item_vi", "answer",
+                                     "answer_vi", "position", "neutral", "share")
 WEIGHTING_SUMMARY_KEYS: tuple[str, ...] = (
     "iterations", "converged", "min_weight", "max_weight", "cv_weight", "deff_kish", "n_eff",
 )
@@ -212,6 +218,8 @@ class ReportInputs:
         profiles: per index, the respondent profile table.
         league: per index, the units ranked on the index.
         changes: per index, the change of each component since the previous wave.
+        answers: per index, the share of each answer of the criteria's items, by element
+            (:func:`cchc_survey.pipeline.answers_for_report`), for the diverging Likert charts.
         unit_var: the ``group_var`` whose groups are organisational units (for the heatmap).
         wave_var: the ``group_var`` whose groups are survey waves (for trend charts).
         answer_var: the ``group_var`` whose groups are answer codes (for Likert bars).
@@ -236,6 +244,7 @@ class ReportInputs:
     profiles: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     league: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     changes: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    answers: Mapping[str, pd.DataFrame] = field(default_factory=dict)
     free_texts_blank: int = field(default=0, init=False)
     unit_var: str = "donvi"
     wave_var: str = "wave"
@@ -271,7 +280,7 @@ class ReportInputs:
         if self.codebook is not None:
             object.__setattr__(self, "codebook", _nfc_frame(self.codebook))
         for what, required in (("profiles", PROFILE_REQUIRED), ("league", LEAGUE_REQUIRED),
-                               ("changes", CHANGES_REQUIRED)):
+                               ("changes", CHANGES_REQUIRED), ("answers", ANSWERS_REQUIRED)):
             tables: Mapping[str, pd.DataFrame] = getattr(self, what)
             for key, frame in tables.items():
                 _require(frame, required, f"{what}[{key!r}]")

@@ -175,6 +175,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "gap_small_title": ("Khảo sát (khoảng tin cậy) và kết quả chính thức, mỗi thành phần theo "
                         "thang điểm riêng",
                         "Survey (interval) and official result, each component on its own scale"),
+    "likert_element_title": ("Phân bố câu trả lời — {element}", "How people answered — {element}"),
     "trend_small_title": ("Xu hướng theo đợt khảo sát", "Trend by wave"),
     "heatmap_units_title": ("Kết quả theo đơn vị và {level}", "Results by unit and {level}"),
 
