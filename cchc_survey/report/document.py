@@ -451,7 +451,7 @@ class _Builder:
             c = base + sfx
             return frame[c] if c in frame else frame[base + "_vi"]
 
-        for el, part in ans.groupby("element", sort=False):
+        for _, part in ans.groupby("element", sort=False):
             part = part.sort_values(["item", "position"], kind="stable")
             answers = part.drop_duplicates("position").sort_values("position")
             items = list(dict.fromkeys(part["item"]))
