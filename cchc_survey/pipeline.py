@@ -396,8 +396,8 @@ def answers_for_report(an: Analysis) -> pd.DataFrame:
         codes = [str(c) for c in sc.codes]
         neutral = codes[len(codes) // 2] if len(codes) % 2 else None
         for crit, it in items:  # one vectorised pass per item column
-            pos = data[it.id].astype("string").map({c: float(k) for k, c in enumerate(codes)})
-            pos = pos.to_numpy(dtype=float, na_value=np.nan)
+            pos = data[it.id].astype("string").map({c: float(k) for k, c in enumerate(codes)}
+                                                    ).to_numpy(dtype=float, na_value=np.nan)
             ok = ~np.isnan(pos)
             tot = float(w[ok].sum())
             if tot <= 0:
