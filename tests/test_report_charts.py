@@ -105,6 +105,10 @@ def test_trend_chart_has_a_ci_band_per_component() -> None:
 def test_gap_chart_marks_significant_differences() -> None:
     comp = example_inputs().comparison
     assert comp is not None
+    unverified = gap_chart(comp)  # the example's survey side is unverified: nothing marked
+    assert not any(y.endswith(" *") for y in unverified.data[1].y)
+    assert all("(không so sánh được)" in y.replace("<br>", " ") for y in unverified.data[1].y)
+    comp = comp.assign(verified=True)
     fig = gap_chart(comp)
     official, survey = fig.data
     np.testing.assert_allclose(official.x, comp["official"])
