@@ -316,34 +316,32 @@ def profile_for_report(an: Analysis) -> pd.DataFrame:
 
 
 def league_for_report(an: Analysis) -> pd.DataFrame | None:
-    """The units ranked on the index (:func:`~cchc_survey.compare.league_table`), or None when
-    there are fewer than two units with an interval. Flagged (unreliable) units, when the score
-    table flags them, are marked ``flagged`` and left out of the ranks."""
+    """The units ranked on the index (:func:`~cchc_survey.compare.league_table`: tied where
+    their difference is not significant, flagged estimates shown but not ranked), or None when
+    fewer than two units have an interval. Units without an interval are added unranked; the
+    column ``flagged`` marks every unit that is not ranked."""
     from .compare import league_table
     from .errors import CchcSurveyError
-    from .report.document import unreliable
 
     unit = an.instrument.design.unit
     sc = an.default_scores
     top = an.instrument.methodology.components[0].id
     rows = sc[(sc["group_var"] == unit) & (sc["code"] == top)]
-    if not unit or rows["ci_low"].notna().sum() < 2:
+    has_ci = (rows["estimate"].notna() & rows["ci_low"].notna()
+              & rows["ci_high"].notna()).to_numpy()
+    if not unit or has_ci.sum() < 2:
         return None
-    flagged = set(rows.loc[unreliable(rows), "group_value"])
-    usable = rows[rows["estimate"].notna() & rows["ci_low"].notna() & rows["ci_high"].notna()
-                  & ~rows["group_value"].isin(flagged)]
     try:
-        league = league_table(usable, code=top, group_var=unit) if len(usable) >= 2 else None
+        league = league_table(rows[has_ci], code=top, group_var=unit)
     except CchcSurveyError:
         return None
-    rest = rows[~rows["group_value"].isin(set(usable["group_value"]))]
+    rest = rows[~has_ci]
     extra = pd.DataFrame({"unit": rest["group_value"], "label_vi": rest["group_label_vi"],
-                          "label_en": rest["group_label_en"],
                           "estimate": rest["estimate"], "ci_low": rest["ci_low"],
-                          "ci_high": rest["ci_high"], "n": rest["n"], "rank_range": ""})
-    parts = [p for p in (league, extra) if p is not None and len(p)]
-    out = pd.concat(parts, ignore_index=True)
-    out["flagged"] = ~out["unit"].isin(set(usable["group_value"]))
+                          "ci_high": rest["ci_high"], "n": rest["n"], "rank_range": "",
+                          "ranked": False})
+    out = pd.concat([p for p in (league, extra) if len(p)], ignore_index=True)
+    out["flagged"] = ~out["ranked"].astype(bool)
     out["label_en"] = out["unit"].map(dict(zip(rows["group_value"], rows["group_label_en"],
                                                strict=True))).fillna("")
     return out

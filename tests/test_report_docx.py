@@ -153,7 +153,16 @@ def test_word_report_of_the_chain(one_stop: Analysis, tmp_path: Path) -> None:
     low = next(p for p in paras if p.startswith("- Tiêu chí thấp nhất: "))
     assert low.startswith(f"- Tiêu chí thấp nhất: {crit['label_vi'].iloc[0]} "
                           f"({num(crit['estimate'].iloc[0])}%)")
-    assert any(p.startswith("- Xếp hạng đơn vị: cao nhất ") for p in paras)
+    league = inputs.league["SIPAS (Một cửa)"]
+    if league["ranked"].sum() >= 2:
+        assert any(p.startswith("- Xếp hạng đơn vị: cao nhất ") for p in paras)
+    else:  # flagged units are never ranked (900 responses over 6 units, few PSUs each)
+        assert (f"- Xếp hạng đơn vị: chưa xếp hạng được — ước lượng của "
+                f"{(~league['ranked']).sum()} đơn vị kém tin cậy") in text
+    ranking = next(tb for tb in doc.tables if tb.rows[0].cells[0].text == "Thứ hạng")
+    got_rank = [r.cells[0].text for r in ranking.rows[1:]]
+    assert got_rank == [r if ok else "không xếp hạng" for r, ok in zip(
+        league["rank_range"], league["ranked"], strict=True)]
     assert any(p.startswith("- Thay đổi so với đợt trước (2026-02 → 2026-03): ") for p in paras)
     # the caveat once per section, not on every row
     caveats = [p for p in paras if p.startswith("Lưu ý: phương pháp tính của")]
@@ -185,14 +194,15 @@ def test_word_report_of_the_chain(one_stop: Analysis, tmp_path: Path) -> None:
                                              count(inc["rows_excluded"]),
                                              count((c.flags["rule"] == "incomplete").sum()),
                                              "loại khỏi phân tích"]
-    tech = next(tb for tb in doc.tables if len(tb.columns) == 7)
+    tech = next(tb for tb in doc.tables if len(tb.columns) == 8)
     assert [x.text for x in tech.rows[0].cells] == [
         "Nội dung", "Ước lượng", "Sai số chuẩn", "Số phiếu (n)", "Cỡ mẫu hiệu dụng",
-        "Hiệu ứng thiết kế", "Phương pháp ước lượng"]
+        "Hiệu ứng thiết kế", "Bậc tự do", "Phương pháp ước lượng"]
     r0 = whole.iloc[0]
     assert [x.text for x in tech.rows[1].cells] == [
         r0["label_vi"], f"{num(r0['estimate'])}%", num(r0["se"]), count(r0["n"]),
-        num(r0["n_eff"], 0), num(r0["deff"], 2), "tuyến tính hóa Taylor"]
+        num(r0["n_eff"], 0), num(r0["deff"], 2), num(r0["domain_df"], 0),
+        "tuyến tính hóa Taylor"]
     # page numbers: a PAGE field in the footer; tables with a fixed layout that fits the page
     footer = doc.sections[0].footer._element.xml
     assert "PAGE" in footer and "Trang" in footer

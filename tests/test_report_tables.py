@@ -123,7 +123,7 @@ def test_excel_score_sheets_numbers_formats_and_unverified_notes(tmp_path: Path)
         head = _header(ws)
         assert head == ["Mã", "Cấp", "Nội dung", "Nhóm", "Ước lượng kém tin cậy", "Ước lượng",
                         "Sai số chuẩn", "Cận dưới KTC", "Cận trên KTC", "Số phiếu (n)",
-                        "Cỡ mẫu hiệu dụng", "Hiệu ứng thiết kế", "Đơn vị đo"]
+                        "Cỡ mẫu hiệu dụng", "Hiệu ứng thiết kế", "Bậc tự do", "Đơn vị đo"]
         assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
         # it prints: A4 landscape, one page wide, the header row on every page
         assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1

@@ -38,9 +38,9 @@ from .fmt import clean_source, count, digits_for, interval, num, pct
 from .inputs import ReportInputs
 from .labels import RULE_EN, Lang, t, t_opt
 
-FLAG_COLUMN_NAMES: tuple[str, ...] = ("unreliable", "flag", "reliability_flag", "flagged")
-"""Score-table columns that may carry the reliability flag of an estimate (the first present is
-used): a boolean (True = unreliable) or a text (non-empty = unreliable)."""
+FLAGGED_LEVELS: tuple[str, ...] = ("review", "unreliable")
+"""Values of the score table's ``flag`` (:mod:`cchc_survey.estimate.flags`) shown as
+"ước lượng kém tin cậy" and never ranked (the league table's rule too)."""
 
 MAX_CHART_ROWS = 30
 """Rows of one interval chart at most (the units' chart of a large province is cut here)."""
@@ -107,15 +107,11 @@ class Document:
 # helpers on score tables
 
 def unreliable(table: pd.DataFrame) -> np.ndarray:
-    """The reliability flag of each row (all False when the table carries none)."""
-    for c in FLAG_COLUMN_NAMES:
-        if c in table.columns:
-            s = table[c]
-            if pd.api.types.is_bool_dtype(s.dtype):
-                return s.fillna(False).to_numpy(dtype=bool)
-            text = s.fillna("").astype(str).str.strip().str.lower()
-            return ~text.isin(["", "false", "0", "ok", "no"]).to_numpy()
-    return np.zeros(len(table), dtype=bool)
+    """Whether each row's estimate is flagged (``flag`` in :data:`FLAGGED_LEVELS`); all False
+    for a table without the column or not assessed."""
+    if "flag" not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    return table["flag"].fillna("").astype(str).isin(FLAGGED_LEVELS).to_numpy()
 
 
 def label_of(table: pd.DataFrame, lang: Lang) -> pd.Series:
@@ -347,7 +343,10 @@ class _Builder:
         league = self.inp.league.get(name)
         if league is not None and len(league):
             ranked = league[~_league_flag(league)]
-            if len(ranked) >= 2:
+            if len(ranked) < 2:
+                doc.add(Para(t("units_not_ranked", lang).format(
+                    n=count(len(league) - len(ranked), lang)), "bullet"))
+            else:
                 best, worst = ranked.iloc[0], ranked.iloc[-1]
                 unit = str(whole["unit"].iloc[0]) if len(whole) else "percent"
                 doc.add(Para(
@@ -751,17 +750,20 @@ class _Builder:
             method=", ".join(t_opt(f"method_{m}", lang, m) for m in methods) or "—")))
         for name, table in self.inp.scores.items():
             whole = table[table["group_var"] == ""]
-            rows = [[lab, _value(e, n, u, lang), num(se, digits_for(u), lang), _n(n, lang),
-                     num(ne, 0, lang), num(de, 2, lang), t_opt(f"method_{m}", lang, m)]
-                    for lab, e, se, n, ne, de, u, m in zip(
+            flag = unreliable(whole)
+            rows = [[lab, _value(e, n, u, lang, star=bool(f)), num(se, digits_for(u), lang),
+                     _n(n, lang), num(ne, 0, lang), num(de, 2, lang), num(df, 0, lang),
+                     t_opt(f"method_{m}", lang, m)]
+                    for lab, e, se, n, ne, de, df, u, m, f in zip(
                         label_of(whole, lang), whole["estimate"], whole["se"], whole["n"],
-                        whole["n_eff"], whole["deff"], whole["unit"], whole["method"],
-                        strict=True)]
+                        whole["n_eff"], whole["deff"], whole["domain_df"], whole["unit"],
+                        whole["method"], flag, strict=True)]
             doc.add(self.table([t("label", lang), t("estimate", lang), t("se", lang),
                                 t("n", lang), t("n_eff", lang), t("deff", lang),
-                                t("method", lang)], rows, (34, 12, 11, 10, 11, 10, 12),
+                                t("domain_df", lang), t("method", lang)], rows,
+                               (31, 11, 10, 9, 10, 9, 8, 12),
                                caption=f"{t('annex_technical', lang).split('. ', 1)[-1]} — {name}",
-                               numeric=(False, True, True, True, True, True, False)))
+                               numeric=(False, True, True, True, True, True, True, False)))
 
 
 def comparable_rows(comp: pd.DataFrame) -> np.ndarray:

@@ -28,6 +28,7 @@ _TEXT: dict[str, tuple[str, str]] = {
     "n": ("Số phiếu (n)", "n"),
     "n_eff": ("Cỡ mẫu hiệu dụng", "Effective n"),
     "deff": ("Hiệu ứng thiết kế", "Design effect"),
+    "domain_df": ("Bậc tự do", "Degrees of freedom"),
     "unit": ("Đơn vị đo", "Unit"),
     "method": ("Phương pháp ước lượng", "Estimation method"),
     "source": ("Nguồn phương pháp", "Method source"),
@@ -246,6 +247,10 @@ _TEXT: dict[str, tuple[str, str]] = {
                   "nhau: không thể khẳng định đơn vị nào hơn.",
                   "A rank is a range (e.g. 2–4) where units' confidence intervals overlap: "
                   "neither can be said to be ahead."),
+    "units_not_ranked": ("Xếp hạng đơn vị: chưa xếp hạng được — ước lượng của {n} đơn vị kém tin "
+                         "cậy hoặc không có khoảng tin cậy (xem bảng xếp hạng).",
+                         "Units ranked: no ranking — the estimates of {n} units are unreliable "
+                         "or have no interval (see the ranking table)."),
     "not_ranked": ("không xếp hạng", "not ranked"),
     "change_title": ("Thay đổi so với đợt trước ({a} → {b})", "Change since the previous wave ({a} → {b})"),
     "change": ("Thay đổi", "Change"),

@@ -419,13 +419,16 @@ def _score_sheet(ws: Worksheet, name: str, table: pd.DataFrame, lang: Lang) -> N
     # said once (the note above the table, the methodology sheet), not on every row
     shown = present_scores(table, lang).drop(columns=[t(c, lang) for c in (
         "method", "source", "verified", "note")])
+    shown.insert(len(shown.columns) - 1, t("domain_df", lang), table["domain_df"].to_numpy())
     flagged = unreliable(table)
+    words = table[f"flag_{lang}"].where(table[f"flag_{lang}"] != "", table["flag_vi"])
     shown.insert(4, t("unreliable", lang).capitalize(),
-                 np.where(flagged, t("yes", lang), ""))
+                 np.where(flagged, words.where(words != "", t("yes", lang)), ""))
     fmt_unit = [_NUMBER_FORMAT.get(u, "0.00") for u in table["unit"]]
     formats: dict[str, str | Sequence[str]] = {
         t(c, lang): fmt_unit for c in ("estimate", "se", "ci_low", "ci_high")}
-    formats.update({t("n", lang): "0", t("n_eff", lang): "0.0", t("deff", lang): "0.00"})
+    formats.update({t("n", lang): "0", t("n_eff", lang): "0.0", t("deff", lang): "0.00",
+                    t("domain_df", lang): "0"})
     unverified = (~table["verified"]).to_numpy()
     note = (f"⚠ {t('unverified', lang)} ({int(unverified.sum())}/{len(table)})"
             if unverified.any() else "")
