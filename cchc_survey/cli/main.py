@@ -146,10 +146,9 @@ def report(export: Annotated[Path, typer.Argument(
                "(cchc-survey map); a data-entry workbook needs none.")] = None,
            ) -> None:
     """Read EXPORT, check, weight, score and write the Excel, HTML and Word reports and charts."""
-    from ..checks import FLAG_COLUMNS
     from ..instrument import load_instrument
-    from ..pipeline import analyse, provenance, weighting_for_report
-    from ..report import ReportInputs, write_all
+    from ..pipeline import analyse, report_inputs
+    from ..report import write_all
     from ..sources import read_any
     from ..tidy import ExportValidationWarning
 
@@ -166,12 +165,8 @@ def report(export: Annotated[Path, typer.Argument(
                 tidy = read_any(export, inst, map=map_file, encoding=encoding)
         with console.status("checking, weighting, scoring ..."):
             an = analyse(tidy.frame, inst, margins=ms)
-        inputs = ReportInputs(
-            title=title or inst.title.vi, organisation=organisation,
-            scores={inst.methodology.index: an.default_scores},
-            checks=an.cleaned.flags[FLAG_COLUMNS],
-            weighting=weighting_for_report(an.design), provenance=provenance(inst),
-            unit_var=inst.design.unit or "donvi")
+        inputs = report_inputs({inst.methodology.index: an}, title=title or inst.title.get(lang),
+                               organisation=organisation, lang="en" if lang == "en" else "vi")
         with console.status("writing reports ..."):
             paths = write_all(inputs, out, lang="en" if lang == "en" else "vi")
     except CchcSurveyError as exc:
