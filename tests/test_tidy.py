@@ -129,3 +129,30 @@ def test_instrument_plus_lss_reads_sgqa_headings(demo, inst, tmp_path):
     pd.testing.assert_frame_equal(again.frame, res.frame)
     assert again.lineage["sid"] == lay.sid and again.lineage["layout_id"] == "sipas_one_stop"
     assert again.lineage["layout_version"] == inst.version
+
+
+def test_unticked_box_of_a_question_not_shown_is_missing(tmp_path):
+    """sipas_2023 asks HTGOPY (multiple choice) only when SANSANG is 3 or 4; the CSV writes its
+    boxes "" for everyone else (as for "not ticked"): they read NA, not False, so the checks
+    see no answer to flag. A box ticked there anyway is an answer (a filter breach), kept."""
+    from cchc_survey.generate import DemoDesign
+
+    inst = load_instrument(QUESTIONNAIRES / "sipas_2023.yaml")
+    d = generate(inst, DemoDesign(n=400, seed=3))
+    export = d.export.copy()
+    not_asked = ~export["SANSANG"].astype(str).isin(["3", "4"])
+    breach = export.index[not_asked][0]
+    export.loc[breach, "HTGOPY[G1]"] = "Y"
+    res = read_export(write_limesurvey_csv(export, tmp_path / "r.csv"), inst, secret_key=KEY)
+    f = res.frame
+    boxes = [c for c in f.columns if c.startswith("htgopy_")]
+    assert len(boxes) == 6
+    asked = f["sansang"].isin([3, 4]).fillna(False).to_numpy()
+    assert int((~asked).sum()) == int(not_asked.sum()) > 0
+    for c in boxes:
+        assert f.loc[asked, c].notna().all(), c
+        want_na = (~asked).sum() - (c == "htgopy_g1")
+        assert int(f.loc[~asked, c].isna().sum()) == want_na, c
+    assert bool(f.loc[breach, "htgopy_g1"]) is True
+    ref = read_export(tmp_path / "r.csv", inst, secret_key=KEY, engine="reference")
+    pd.testing.assert_frame_equal(res.frame, ref.frame)

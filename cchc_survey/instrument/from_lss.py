@@ -25,13 +25,10 @@ from typing import Any
 import yaml
 
 from ..structure import Codebook, Question, default_item_id, plain, question_type
+from ..structure.relevance import conditions
 from ..text import fold
 from .model import Filter
-from .structure import DEFAULT_DATE_FORMAT, relevance_from_filters
-
-_FILTER_PART = re.compile(r'^\(\((?P<ors>[A-Za-z][A-Za-z0-9]*\.NAOK == "[^"]*"'
-                          r'(?: or [A-Za-z][A-Za-z0-9]*\.NAOK == "[^"]*")*)\)\)$')
-_EQ = re.compile(r'^(?P<q>[A-Za-z][A-Za-z0-9]*)\.NAOK == "(?P<c>[^"]*)"$')
+from .structure import DEFAULT_DATE_FORMAT
 
 PROFILE_WORDS = ("gioi tinh", "tuoi", "nam sinh", "hoc van", "trinh do", "nghe nghiep",
                  "dan toc", "thu nhap", "gender", "age", "year of birth", "education",
@@ -60,21 +57,11 @@ _Dumper.add_representer(  # a text on several lines is written as its lines (``|
 
 def _filters(relevance: str) -> list[Filter] | None:
     """Instrument filters saying exactly ``relevance`` (None when they cannot)."""
-    text = relevance.strip()
-    if text in ("", "1"):
-        return []
-    out = []
-    for part in text.split(" and "):
-        m = _FILTER_PART.match(part.strip())
-        if not m:
-            return None
-        eqs = [_EQ.match(e) for e in m.group("ors").split(" or ")]
-        if not all(eqs) or len({e.group("q") for e in eqs if e}) != 1:
-            return None
-        codes: list[int | str] = [_code(e.group("c")) for e in eqs if e]
-        out.append(Filter.model_validate({"question": eqs[0].group("q") if eqs[0] else "",
-                                          "in": codes}))
-    return out if relevance_from_filters(out) == text else None
+    conds = conditions(relevance)
+    if conds is None:
+        return None
+    return [Filter.model_validate({"question": q, "in": [_code(c) for c in codes]})
+            for q, codes in conds]
 
 
 def _code(c: str) -> int | str:

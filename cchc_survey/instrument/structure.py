@@ -19,6 +19,7 @@ from ..structure import (
     fixed_answers,
     question_type,
 )
+from ..structure.relevance import write as write_relevance
 from ..text import nfc
 from .model import FIXED_CODE_TYPES, Filter, Instrument, Text
 from .model import Question as InstrumentQuestion
@@ -33,13 +34,10 @@ def relevance_from_filters(filters: Iterable[Filter]) -> str:
     Each filter becomes ``((Q.NAOK == "c1" or Q.NAOK == "c2"))`` (codes compared as strings, as
     LimeSurvey's own condition-to-relevance conversion writes them); several filters are joined
     with ``and``. No filter gives ``"1"`` (always shown). ``.NAOK`` makes a question whose filter
-    question was itself hidden stay hidden instead of raising an error.
+    question was itself hidden stay hidden instead of raising an error
+    (:func:`cchc_survey.structure.relevance.write`, read back by ``conditions``).
     """
-    parts = []
-    for f in filters:
-        ors = " or ".join(f'{f.question}.NAOK == "{code_str(c)}"' for c in f.in_)
-        parts.append(f"(({ors}))")
-    return " and ".join(parts) if parts else "1"
+    return write_relevance([(f.question, tuple(code_str(c) for c in f.in_)) for f in filters])
 
 
 def _texts(t: Text | None, langs: Iterable[str]) -> dict[str, str]:

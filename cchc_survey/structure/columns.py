@@ -54,6 +54,7 @@ from .limesurvey import (
     question_type,
 )
 from .records import Answer, Question
+from .relevance import Condition
 from .text import pick
 
 
@@ -230,6 +231,9 @@ class Layout:
         sid: the LimeSurvey survey id when known (SGQA names start with it).
         ignored: columns the exports have that hold no answer (text displays): known, and
             left out of the frame without a word.
+        shown_when: question code -> the conditions (its group's and its own) under which
+            the question is shown, for the questions whose relevance is written as instrument
+            filters write it (:mod:`cchc_survey.structure.relevance`).
     """
 
     columns: tuple[Column, ...]
@@ -239,6 +243,7 @@ class Layout:
     languages: tuple[str, ...] = ("vi", "en")
     sid: str = ""
     ignored: tuple[Column, ...] = ()
+    shown_when: dict[str, tuple[Condition, ...]] = field(default_factory=dict)
 
     @property
     def item_ids(self) -> list[str]:

@@ -22,6 +22,7 @@ from ..errors import CchcSurveyError
 from .columns import Column, Layout, question_columns
 from .limesurvey import OTHER_CODE, ls_text, question_type
 from .records import Answer, Group, Question
+from .relevance import Condition, conditions
 from .text import code_str
 
 
@@ -144,7 +145,14 @@ class Codebook:
     def layout(self) -> Layout:
         """The columns the tidy frame is made of (every column but text displays), with the
         codebook's identity (:class:`~cchc_survey.structure.columns.Layout`)."""
+        grel = {g.code: conditions(g.relevance) for g in self.groups}
+        shown: dict[str, tuple[Condition, ...]] = {}
+        for q in self.questions:
+            own, group = conditions(q.relevance), grel.get(q.group, [])
+            if own is not None and group is not None and (own or group):
+                shown[q.code] = (*group, *own)
         return Layout(
+            shown_when=shown,
             columns=tuple(c for c in self.column_list if c.value != "display"),
             source="instrument" if self.instrument_id else "codebook",
             source_id=self.instrument_id or ("" if self.sid is None else str(self.sid))

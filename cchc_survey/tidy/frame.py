@@ -9,8 +9,9 @@ everything that did not fit.
 * a multiple-choice box is NA where the question was not shown: LimeSurvey stores NULL for a
   question the respondent never saw (relevance false, page not reached), and formats that keep
   NULL say so (JSON, VV, the RPC's CSV and R data with LimeSurvey's quoting, ``long`` answers'
-  ``N/A``); in the others (SPSS, Stata, Excel) NULL and "not ticked" look alike, and an
-  unticked box is NA only when the response is incomplete and its page comes after
+  ``N/A``); in the others (SPSS, Stata, Excel, a CSV re-saved) NULL and "not ticked" look
+  alike, and an unticked box is NA when its question's filters are not met (relevance written
+  as instrument filters write it) or when the response is incomplete and its page comes after
   ``lastpage``;
 * codes the instrument marks "don't know / not applicable" become NA and are listed in
   ``reasons`` (response_id, item, code, reason);
@@ -325,6 +326,8 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         out[col.item_id] = typed
         if rs is not None:
             reasons.append(rs)
+    if not null_known:
+        _unticked_not_shown(out, layout, reasons)
     order = list(META_COLUMNS) + item_ids
     if list(out) == order:  # built in the frame's order: one frame, no copy of the columns
         frame = pd.DataFrame(out, copy=False)
@@ -358,6 +361,42 @@ def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
         raise RuntimeError("rows in != rows out + rows rejected")
     report(result, raw.path, on_error)
     return result
+
+
+def _unticked_not_shown(out: dict[str, pd.Series], layout: Layout,
+                        reasons: list[pd.DataFrame]) -> None:
+    """An unticked box of a question its filters did not show is NA, not "not ticked".
+
+    For a format that writes NULL and "" alike: where the question's conditions
+    (:attr:`Layout.shown_when <cchc_survey.structure.Layout.shown_when>`: its group's and its
+    own filters) are not met, LimeSurvey stored NULL; a ticked box there stays ticked (a filter
+    breach the checks report).
+    """
+    single = {c.question: c.item_id for c in layout.columns
+              if c.kind == "answer" and not c.subquestion and c.item_id in out}
+    given = (pd.concat(reasons, ignore_index=True) if reasons else
+             pd.DataFrame(columns=["response_id", "item", "code", "reason"]))
+    cache: dict[tuple[Any, ...], np.ndarray] = {}
+    for col in layout.columns:
+        conds = layout.shown_when.get(col.question)
+        if col.value != "checkbox" or col.kind != "answer" or not conds:
+            continue
+        if conds not in cache:
+            shown = np.ones(len(out["response_id"]), dtype=bool)
+            for qcode, codes in conds:
+                if qcode not in single:  # a condition on a question the frame lacks
+                    shown[:] = True
+                    break
+                values = out[single[qcode]].astype("string")
+                ok = values.isin(list(codes)).fillna(False).to_numpy(dtype=bool)
+                dk = given[(given["item"] == single[qcode]) & given["code"].isin(list(codes))]
+                if len(dk):  # a "don't know" code the condition names
+                    ok |= out["response_id"].isin(dk["response_id"]).to_numpy(dtype=bool)
+                shown &= ok
+            cache[conds] = shown
+        hide = ~cache[conds] & ~out[col.item_id].fillna(True).to_numpy(dtype=bool)
+        if hide.any():
+            out[col.item_id] = set_na(out[col.item_id], hide)
 
 
 def report(result: TidyResult, path: str, on_error: OnError) -> None:
