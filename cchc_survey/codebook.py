@@ -6,12 +6,14 @@ codebook in :mod:`cchc_survey.instrument.structure`, and the ``.lss`` reader in
 :mod:`cchc_survey.limesurvey.lss`.
 
 Example:
+    >>> from cchc_survey import QUESTIONNAIRES
     >>> from cchc_survey.codebook import read_lss
-    >>> cb = read_lss("tests/fixtures/limesurvey/survey.lss")
-    >>> cb.label("TC[A1]", 5, "en")
+    >>> cb = read_lss(QUESTIONNAIRES / "sipas_one_stop.lss")
+    >>> cb.label("TC[C1]", 5, "en")
     'Very satisfied'
-    >>> cb.column("TC[A1]").sgqa, cb.column("TC_A1").full_heading("en")[-14:]
-    ('385924X2X5A1', '[Easy to find]')
+    >>> col = cb.column("TC_C1")
+    >>> col.code, col.sgqa, col.full_heading("vi")[-15:]
+    ('TC[C1]', '623369X2X8C1', 'có đủ chỗ ngồi]')
 """
 
 from __future__ import annotations

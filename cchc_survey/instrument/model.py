@@ -9,6 +9,11 @@ this model; nothing repeats it.
 The classes here are the *shape* (parsed by pydantic). Cross-references (scale names, component
 ids, item ids, codes) are checked by :mod:`cchc_survey.instrument.validate`, and files are read by
 :func:`cchc_survey.instrument.load.load_instrument`.
+
+Why this module is longer than 500 lines: it is the file format itself, one pydantic class per
+part of the YAML (texts, scales, questions, groups, methodology, design, checks), and the
+validated :class:`Instrument` with its items; each part names the others, and one file is the
+one place an analyst or a reviewer reads to know what an instrument may say.
 """
 
 from __future__ import annotations

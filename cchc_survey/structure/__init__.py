@@ -10,6 +10,18 @@ instrument becomes this model through
 
 This package imports nothing else of cchc_survey but its error classes: everything above it
 (instrument, ``.lss`` reader and writer, export readers, tidy) reads it, nothing here reads them.
+
+Example:
+    >>> from cchc_survey import QUESTIONNAIRES, load_instrument
+    >>> from cchc_survey.instrument.structure import codebook_from_instrument
+    >>> cb = codebook_from_instrument(load_instrument(QUESTIONNAIRES / "sipas_one_stop.yaml"))
+    >>> [c.code for c in cb.column_list[:3]]
+    ['DONVI', 'LINHVUC', 'KENHNOP']
+    >>> col = cb.column("kenh")             # by item id, code heading, underscore or SGQA name
+    >>> col.code, col.value, [a.code for a in col.answers]
+    ('KENHNOP', 'code', ['1', '2', '3'])
+    >>> QUESTION_TYPES["1"].name, QUESTION_TYPES["1"].layout
+    ('Array dual scale', 'dual_scale')
 """
 
 from .columns import Column, Layout, default_item_id, plain
