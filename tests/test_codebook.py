@@ -276,3 +276,33 @@ def test_columns_agree_with_limesurvey_get_fieldmap(export_cb: Codebook) -> None
             assert col.texts["vi"] == f["subquestion"]
         if "sqid" in f:
             assert next(s.qid for s in q.subquestions if s.code == col.subquestion) == f["sqid"]
+
+
+def test_fixed_answers_are_declared_once() -> None:
+    """Có/Không, Nữ/Nam, Khác: the instrument's built-in scales, the codebook's fixed answers and
+    the old layout labels all come from cchc_survey.structure.limesurvey."""
+    from cchc_survey.instrument.model import BUILTIN_SCALES
+    from cchc_survey.limesurvey.exports.layout import GENDER_LABELS, OTHER_LABEL, YES_NO_LABELS
+    from cchc_survey.structure import QUESTION_TYPES, fixed_answers
+
+    g = QUESTION_TYPES["G"].fixed
+    assert [(f.code, f.labels["vi"], f.labels["en"]) for f in g] == [
+        (o.code, o.vi, o.en) for o in BUILTIN_SCALES["gender"].options] == [
+        ("F", "Nữ", "Female"), ("M", "Nam", "Male")]
+    assert [(o.code, o.vi) for o in BUILTIN_SCALES["yesno"].options] == [("Y", "Có"), ("N", "Không")]
+    assert GENDER_LABELS["vi"] == {"F": "Nữ", "M": "Nam"} and YES_NO_LABELS["en"] == {"Y": "Yes", "N": "No"}
+    assert OTHER_LABEL == {"vi": "Khác", "en": "Other"}
+    other = fixed_answers("L", ("vi", "en"), other=True)
+    assert [(a.code, a.labels) for a in other] == [("-oth-", {"vi": "Khác", "en": "Other"})]
+    c = fixed_answers("C", ("en",), other=False)
+    assert [(a.code, a.labels["en"], a.order) for a in c] == [
+        ("Y", "Yes", 1), ("U", "Uncertain", 2), ("N", "No", 3)]
+
+
+def test_unknown_question_type_in_an_lss_is_a_clear_error() -> None:
+    from cchc_survey.limesurvey.lss import LssFormatError
+
+    data = EXPORT.read_bytes().replace(b"<type><![CDATA[N]]></type>", b"<type><![CDATA[W]]></type>", 1)
+    assert data != EXPORT.read_bytes()
+    with pytest.raises(LssFormatError, match=r"question SOLAN has type 'W', which LimeSurvey 6"):
+        read_lss(data)

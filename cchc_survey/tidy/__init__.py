@@ -18,6 +18,7 @@ adds the kernels. Both give the identical result (the tests compare them on ever
 from .dates import Engine, parse_dates
 from .frame import (
     META_COLUMNS,
+    REJECTED_COLUMNS,
     ExportValidationError,
     ExportValidationWarning,
     OnError,
@@ -28,7 +29,7 @@ from .mapping import map_columns
 from .read import label_frame, read_export, resolve_codebook, resolve_layout
 from .values import FAILURE_COLUMNS, REASON_COLUMNS
 
-__all__ = ["FAILURE_COLUMNS", "META_COLUMNS", "REASON_COLUMNS", "Engine",
+__all__ = ["FAILURE_COLUMNS", "META_COLUMNS", "REASON_COLUMNS", "REJECTED_COLUMNS", "Engine",
            "ExportValidationError", "ExportValidationWarning", "OnError", "TidyResult",
            "label_frame", "map_columns", "parse_dates", "read_export", "resolve_codebook",
            "resolve_layout", "tidy_raw"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 
 from ...errors import CchcSurveyError, ProblemsError
+from ...structure.limesurvey import ALL_TYPES, QUESTION_CODE, SUBQUESTION_CODE
+from ...structure.limesurvey import RESERVED_QUESTION_CODES as RESERVED_QUESTION_CODES
 
 DB_VERSION = 612
 """LimeSurvey database version of the files written (LimeSurvey 6.2.1, as the fixture)."""
@@ -109,11 +111,10 @@ SURVEY_SETTINGS: dict[str, str] = {
 }
 """Survey settings written (the values of the fixture survey, which LimeSurvey 6.2.1 imported)."""
 
-KNOWN_TYPES = frozenset("15ABCDEFGHIKLMNOPQRSTUXY!:;*|")
-RESERVED_QUESTION_CODES = frozenset(
-    {"LANG", "SID", "SAVEDID", "TOKEN", "QID", "GID", "SGQ", "self", "that", "this"})
-_QCODE = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
-_ALNUM = re.compile(r"^[A-Za-z0-9]+$")
+# LimeSurvey's question types and code rules: one home, cchc_survey.structure.limesurvey
+KNOWN_TYPES = frozenset(ALL_TYPES)
+_QCODE = QUESTION_CODE
+_ALNUM = SUBQUESTION_CODE
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]+)*$")
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

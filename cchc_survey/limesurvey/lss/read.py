@@ -11,6 +11,7 @@ import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
 from ...structure import (
+    QUESTION_TYPES,
     Answer,
     Codebook,
     Group,
@@ -194,6 +195,11 @@ def _read_questions(
         for order, (qid, r) in enumerate(qs, start=1):
             code = _need(r, "title", "questions", where)
             qtype = _need(r, "type", "questions", where)
+            if qtype not in QUESTION_TYPES:
+                raise LssFormatError(
+                    f"{where}: question {code} has type {qtype!r}, which LimeSurvey 6 does not "
+                    f"have (its types: {' '.join(QUESTION_TYPES)}). Open the survey in "
+                    "LimeSurvey 6, check the question's type and export the structure again.")
             other = r.get("other", "N") == "Y"
             sq_rows = sorted(subs.get(qid, {}).items(), key=lambda x: (
                 _int(x[1].get("scale_id", "0")), _int(x[1].get("question_order", "0")), x[0]))
