@@ -15,10 +15,20 @@ Statistics used (the reader can recompute every number):
   *other* provinces with a published value that year: ``rank = 1 + #(others > estimate)``; the
   rank range uses the CI ends. The rank is "among the N provinces with published values", never
   among 63 unless 62 others are known.
-* **PAPI-style group** (Cao / Trung bình cao / Trung bình thấp / Thấp; papi.md §2.5): from the
-  published group ranges when bundled or given; otherwise, only when the analyst says the official
-  table is complete, from the rank: ``group = ceil(4·rank / n)`` (quartiles of the rank order; PAPI's
-  published group sizes, e.g. 16/16/15/16, may differ by one).
+* **PAPI-style group** (the four groups of the bundled ``papi_groups.yaml``: Cao / Trung bình cao /
+  Trung bình thấp / Thấp): from the published group ranges when bundled or given; otherwise, only
+  when the official table is complete, from the rank: with the group sizes PAPI published for that
+  year (e.g. 15/15/15/16 in 2024) the first n1 ranks are the first group and so on; without them
+  equal quarters of the rank order, ``group = ceil(4·rank / n)``. Both rank rules are the
+  toolkit's (``group_basis`` says which was used); PAPI does not state how it sizes its groups.
+* **Which components are compared**: the instrument declares, for each of its components, the
+  official component it corresponds to (``official:`` in the instrument file); the comparison
+  uses those declarations and prints the instrument's caveat (``counterpart_note``). Without an
+  instrument a score code is compared with the official component of the same code
+  (``code_map`` renames codes).
+* **Official values**: only values in use (a conflicting source kept for the record is left out;
+  the used value's ``conflict`` text goes into ``official_note``); every row says how complete the
+  official table of that year is (``official_coverage``): the bundled tables are partial.
 * **Change between waves**: independent samples, ``se = sqrt(se1² + se2²)``, CI ``change ± z·se``.
 * **League table**: units whose CIs overlap are not ranked apart. ``rank_best = 1 + #(units whose
   CI lies wholly above this unit's CI)``, ``rank_worst = n - #(units wholly below)``; tiers are the
@@ -31,24 +41,64 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..errors import CchcSurveyError
-from ..official.loader import group_cutoffs
+from ..errors import CchcSurveyError, InputFileError, Problem
+from ..official.loader import coverage, group_cutoffs, papi_groups
 from ..official.provinces import components as merger_components
-from ..official.provinces import match_province
-from ..scoretable import score_table
+from ..official.provinces import era_of_year, match_province
+from ..scoretable import COLUMNS as SCORE_COLUMNS
+from ..scoretable import FLOAT_COLUMNS, STR_COLUMNS, score_table
 
-GROUPS_VI = ("Cao", "Trung bình cao", "Trung bình thấp", "Thấp")
-GROUPS_EN = ("High", "High-average", "Low-average", "Low")
+if TYPE_CHECKING:
+    from ..instrument.model import Instrument
+
+GROUPS_VI: tuple[str, ...] = papi_groups().vi
+"""PAPI's group names, best first (from the bundled ``papi_groups.yaml``)."""
+GROUPS_EN: tuple[str, ...] = papi_groups().en
 
 
 class ComparisonError(CchcSurveyError):
     """A comparison request that cannot be answered (unknown province, nothing to compare)."""
+
+
+class ScoreFileError(InputFileError):
+    """A score file given to the comparison cannot be read as a score table."""
+
+
+def official_code_map(instrument: Instrument) -> dict[str, str]:
+    """Component id -> official component, as the instrument declares (``official:``).
+
+    Raises:
+        ComparisonError: two components declare the same official component (the comparison
+            would show one official value twice, against two different estimates).
+    """
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for c in instrument.components.values():
+        if c.official is None:
+            continue
+        other = seen.get(c.official.component)
+        if other is not None:
+            raise ComparisonError(
+                f"instrument {instrument.id}: components {other!r} and {c.id!r} both declare the "
+                f"official component {c.official.component!r}. Fix: keep 'official:' on one of them "
+                f"in {instrument.path or 'the instrument file'}.")
+        seen[c.official.component] = c.id
+        out[c.id] = c.official.component
+    return out
+
+
+def _counterpart_notes(instrument: Instrument | None, lang: str) -> dict[str, str]:
+    if instrument is None:
+        return {}
+    return {c.id: c.official.note.get(lang) for c in instrument.components.values()
+            if c.official is not None and c.official.note is not None}
 
 
 def _crit(level: float, df: float) -> float:
@@ -73,11 +123,25 @@ def _group_from_cutoffs(value: float, cut: pd.DataFrame) -> tuple[str, str]:
     return "", "only some group ranges are published and the value is in none of them"
 
 
+def _in_use(official: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an official table that are used (not a conflicting value kept for record)."""
+    if "use" not in official:
+        return official
+    return official[official["use"].astype(bool)]
+
+
 def _official_rows(official: pd.DataFrame, index: str | None) -> pd.DataFrame:
-    t = official[(official["level"] == "province") & (official["statistic"] == "value")]
+    t = _in_use(official)
+    t = t[(t["level"] == "province") & (t["statistic"] == "value")]
     if index is not None:
         t = t[t["index"].str.upper() == index.upper()]
     return t
+
+
+def _note(r: Mapping[Any, Any]) -> str:
+    conflict = str(r.get("conflict", "") or "")
+    note = str(r.get("note", "") or "")
+    return "; ".join(x for x in (note, f"CONFLICT: {conflict}" if conflict else "") if x)
 
 
 def _comparison_rows(base: dict[str, object], role: str, official: pd.DataFrame
@@ -85,7 +149,7 @@ def _comparison_rows(base: dict[str, object], role: str, official: pd.DataFrame
     """One comparison row per published value in ``official`` (tidy official rows)."""
     return [{**base, "role": role, "official_province": r["province_std"],
              "official_value": r["value"], "official_se": r["se"],
-             "official_source_url": r["source_url"], "official_note": r["note"],
+             "official_source_url": r["source_url"], "official_note": _note(r),
              "aggregate_method": ""} for r in official.to_dict("records")]
 
 
@@ -98,13 +162,14 @@ def compare_official(
     era: Literal["old", "new"] = "old",
     years: list[int] | None = None,
     code_map: Mapping[str, str] | None = None,
+    instrument: Instrument | None = None,
     group_var: str = "",
     group_value: str = "",
     scale: float = 1.0,
     aggregate: Literal["mean", "weighted"] = "mean",
     weights: Mapping[str, float] | None = None,
     weights_label: str = "",
-    complete: bool = False,
+    complete: bool | None = None,
     cutoffs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Compare a unit's survey estimates with the official values of its province.
@@ -115,11 +180,16 @@ def compare_official(
             :func:`~cchc_survey.official.load_official`).
         province: the province the survey covers, any spelling.
         index: keep only this index (``PAPI``, ``SIPAS``, ``PAR``); both tables are filtered.
+            Default: the instrument's index when ``instrument`` is given.
         era: ``old`` when ``province`` is one of the 63 pre-2025 provinces, ``new`` when it is one
             of the 34 units of 2025. For a merged new unit, each official year before 2025 gives
             one row per component old province (``role = component``) and one ``aggregate`` row.
         years: official years to use (default: all).
-        code_map: score-table ``code`` -> official ``component`` (default: the same text).
+        code_map: score-table ``code`` -> official ``component`` (default: the same text, or
+            the instrument's declarations; entries here override the instrument's).
+        instrument: the instrument the scores come from: its components' ``official:``
+            declarations say which official component each corresponds to (only declared
+            components are compared) and its caveats are printed (``counterpart_note``).
         group_var, group_value: which score rows to use (default the whole sample, ``""``).
         scale: multiply the survey estimate, SE and CI by this (e.g. 100 for a proportion
             compared with a published percentage).
@@ -127,30 +197,56 @@ def compare_official(
             e.g. population or respondents per old province; the method is printed in the output).
         weights: old province (any spelling) -> weight, for ``aggregate="weighted"``.
         weights_label: what the weights are (``population 2019``), printed in the output.
-        complete: the official table holds every scored province of each year (enables
-            quartile groups from ranks).
+        complete: the official table holds every scored province of each year (enables groups
+            from ranks). Default (None): decided per year and component from
+            :func:`~cchc_survey.official.coverage`; True or False forces it.
         cutoffs: published group ranges (default: the bundled ones).
 
     Returns:
         One row per (component, year, role): survey estimate/SE/CI, official value (+SE), the
-        difference with its SE, CI and method, ``significant``, hypothetical rank, group, notes.
+        difference with its SE, CI and method, ``significant``, hypothetical rank, group, notes,
+        ``official_coverage`` (how complete the official table of that year is) and
+        ``counterpart_note`` (the instrument's caveat on the correspondence).
     """
-    key_era = era
-    target = match_province(province, era=key_era)
+    if era not in ("old", "new"):
+        raise ComparisonError(f"era {era!r} is not known. Fix: use --era old (the 63 provinces "
+                              "before 2025) or --era new (the 34 units from 2025); in Python "
+                              "era='old' or era='new'.")
+    target = match_province(province, era=era)
     if target is None:
         raise ComparisonError(f"province {province!r} is not one of the "
                               f"{'34 post-2025' if era == 'new' else '63 pre-2025'} units; "
-                              "check the spelling or the era argument")
+                              "check the spelling or the era (--era old|new)")
     comps = merger_components(target) if era == "new" else [target]
+    if instrument is not None and index is None:
+        index = instrument.methodology.index
     sc = score_table(scores)
+    if instrument is not None:
+        other = sorted(set(sc["instrument"]) - {"", instrument.id})
+        if other:
+            raise ComparisonError(
+                f"the score table comes from instrument(s) {other}, not {instrument.id}. Fix: give "
+                f"the instrument file of that survey (--instrument; in Python instrument=).")
     sc = sc[(sc["group_var"] == group_var) & (sc["group_value"] == group_value)]
     if index is not None:
         sc = sc[sc["index"].str.upper() == index.upper()]
     if sc.empty:
         raise ComparisonError(f"no score rows for group_var={group_var!r}, "
                               f"group_value={group_value!r}, index={index!r}")
-    cmap = dict(code_map or {})
+    cmap: dict[str, str] = {}
+    if instrument is not None:
+        cmap = official_code_map(instrument)
+        if not cmap:
+            raise ComparisonError(
+                f"instrument {instrument.id} declares no official counterpart for any component. "
+                f"Fix: add 'official: <component>' (e.g. 'official: total') to the components of "
+                f"{instrument.path or 'the instrument file'} that correspond to a published one.")
+    cmap.update(code_map or {})
+    if instrument is not None:
+        sc = sc[sc["code"].isin(list(cmap))]
     sc = sc.assign(component=sc["code"].map(lambda c: cmap.get(c, c)))
+    notes_vi = _counterpart_notes(instrument, "vi")
+    notes_en = _counterpart_notes(instrument, "en")
     off = _official_rows(official, index)
     if years is not None:
         off = off[off["year"].isin(years)]
@@ -182,8 +278,10 @@ def compare_official(
                 "estimate": float(s["estimate"]) * scale, "se": float(s["se"]) * scale,
                 "ci_low": float(s["ci_low"]) * scale, "ci_high": float(s["ci_high"]) * scale,
                 "ci_level": s["ci_level"], "df": s["df"],
+                "counterpart_note": notes_en.get(str(s["code"]), ""),
+                "counterpart_note_vi": notes_vi.get(str(s["code"]), ""),
             }
-            new_year = yr >= 2025
+            new_year = era_of_year(yr) == "new"
             if era == "old" or new_year or len(comps) == 1:
                 own_names = [target] if (era == "old" or new_year) else comps
                 mine = oy[oy["province_std"].isin(own_names)]
@@ -223,9 +321,13 @@ def compare_official(
                          "official_source_url": " ; ".join(dict.fromkeys(have["source_url"])),
                          "official_note": "", "aggregate_method": method})
     if not rows:
+        declared = sorted(set(cmap.values())) if instrument is not None else []
+        fix = (f"the instrument declares {declared}; check --year and --index, or the official "
+               "table (--official)" if instrument is not None else
+               "give the survey's instrument (--instrument; in Python instrument=): its "
+               "components declare their official counterparts")
         raise ComparisonError(f"no official value shares a component with the score table "
-                              f"(index={index!r}); pass code_map to map score codes to official "
-                              "components")
+                              f"(index={index!r}). Fix: {fix}.")
     out = pd.DataFrame(rows)
     out["official_value"] = out["official_value"].astype(float)
     out["official_se"] = out["official_se"].astype(float)
@@ -250,12 +352,37 @@ def compare_official(
     out.loc[out["role"] == "component", "significant"] = pd.NA
     out.loc[out["role"] == "component", "difference_method"] = "component of the merged unit: " \
         "shown, not compared"
-    _add_ranks(out, off, official, comps, complete, cut)
+    cov = coverage(_in_use(official))
+    cov = cov[cov["level"] == "province"].set_index(["index", "year", "component"])
+    full: dict[Any, Any] = cov["full"].to_dict()
+    cov_en: dict[Any, Any] = cov["note"].to_dict()
+    cov_vi: dict[Any, Any] = cov["note_vi"].to_dict()
+    keys = list(zip(out["index"].astype(str), out["year"].astype(int), out["component"].astype(str),
+                    strict=True))
+    out["official_coverage"] = [cov_en.get(k, f"{k[0]} {k[1]} {k[2]}: no province value published")
+                                for k in keys]
+    out["official_coverage_vi"] = [cov_vi.get(k, f"{k[0]} {k[1]} {k[2]}: không có số liệu tỉnh")
+                                   for k in keys]
+    is_complete = [bool(full.get(k, False)) if complete is None else complete for k in keys]
+    _add_ranks(out, off, official, comps, is_complete, cut)
     return out.reset_index(drop=True)
 
 
+def _group_from_rank(rank: int, n: int, year: int, component: str) -> tuple[str, str]:
+    """Group of ``rank`` among ``n`` ranked provinces (the toolkit's rule, see the module doc)."""
+    groups = papi_groups()
+    sizes = groups.sizes_for(year, component)
+    if sizes is not None and sum(sizes) == n:
+        k = int(np.searchsorted(np.cumsum(sizes), rank))
+        return groups.vi[k], (f"rank {rank} of {n} with the published group sizes "
+                              f"{'/'.join(map(str, sizes))} of {year} (toolkit rule, unverified)")
+    k = min(len(groups.vi) - 1, math.ceil(len(groups.vi) * rank / n) - 1)
+    return groups.vi[k], (f"quartile of the rank order among {n} provinces (table complete; "
+                          "toolkit rule, unverified: PAPI's group sizes may differ by one or two)")
+
+
 def _add_ranks(out: pd.DataFrame, off: pd.DataFrame, official: pd.DataFrame, comps: list[str],
-               complete: bool, cut: pd.DataFrame) -> None:
+               complete: list[bool], cut: pd.DataFrame) -> None:
     rank: list[object] = []
     best: list[object] = []
     worst: list[object] = []
@@ -263,8 +390,9 @@ def _add_ranks(out: pd.DataFrame, off: pd.DataFrame, official: pd.DataFrame, com
     note: list[str] = []
     group: list[str] = []
     gbasis: list[str] = []
-    nat = official[(official["level"] == "national") & official["statistic"].isin(["min", "max"])]
-    for r in out.to_dict("records"):
+    used = _in_use(official)
+    nat = used[(used["level"] == "national") & used["statistic"].isin(["min", "max"])]
+    for r, is_complete in zip(out.to_dict("records"), complete, strict=True):
         if r["role"] == "component":
             for lst in (rank, best, worst, among):
                 lst.append(pd.NA)
@@ -298,9 +426,8 @@ def _add_ranks(out: pd.DataFrame, off: pd.DataFrame, official: pd.DataFrame, com
         c = cut[(cut["index"].str.upper() == str(r["index"]).upper()) & (cut["year"] == r["year"])
                 & (cut["component"] == r["component"])]
         g, basis = _group_from_cutoffs(est, c)
-        if not g and complete and n >= 4:
-            g = GROUPS_VI[min(3, math.ceil(4 * int(str(rank[-1])) / n) - 1)]
-            basis = f"quartile of the rank order among {n} provinces (table declared complete)"
+        if not g and is_complete and n >= len(GROUPS_VI):
+            g, basis = _group_from_rank(int(str(rank[-1])), n, int(r["year"]), str(r["component"]))
         elif not g and not basis:
             basis = ("not assigned: the official distribution is incomplete and no group ranges "
                      "are published")
@@ -319,10 +446,19 @@ def for_report(comparison: pd.DataFrame) -> pd.DataFrame:
     """The comparison in the report package's shape (:mod:`cchc_survey.report.inputs`).
 
     Renames, adds nothing: survey estimate and CI, official value, difference and its CI,
-    significance, with index, province, year, the official source and the difference method as
-    the note.
+    significance, with index, province, year and the official source; the notes carry the
+    instrument's caveat on the correspondence, how complete the official table is, the official
+    value's note (conflicts) and, in English, the difference method.
     """
     c = comparison
+
+    def col(name: str) -> pd.Series:
+        return (c[name].fillna("").astype(str) if name in c
+                else pd.Series([""] * len(c), index=c.index, dtype=object))
+
+    def join(*parts: pd.Series) -> list[str]:
+        return ["; ".join(x for x in row if x) for row in zip(*parts, strict=True)]
+
     return pd.DataFrame({
         "component": c["component"], "label_vi": c["label_vi"], "label_en": c["label_en"],
         "index": c["index"], "province": c["official_province"], "year": c["year"],
@@ -330,5 +466,164 @@ def for_report(comparison: pd.DataFrame) -> pd.DataFrame:
         "survey_ci_high": c["ci_high"], "official": c["official_value"],
         "difference": c["difference"], "diff_ci_low": c["difference_ci_low"],
         "diff_ci_high": c["difference_ci_high"], "significant": c["significant"].astype(bool),
-        "official_source": c["official_source_url"], "note_en": c["difference_method"],
+        "official_source": c["official_source_url"],
+        "note_vi": join(col("counterpart_note_vi"), col("official_coverage_vi"),
+                        col("official_note")),
+        "note_en": join(col("difference_method"), col("counterpart_note"), col("official_coverage"),
+                        col("official_note")),
     }).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# reading the score tables the other commands write
+
+_KNOWN_INDICES = ("SIPAS", "PAPI", "PAR", "OTHER")
+
+
+def _reader_headers(lang: str) -> dict[str, str]:
+    """Displayed header -> score-table column, for the reader form of ``lang``."""
+    from ..report.labels import t
+    from ..report.tables import SCORE_DISPLAY
+
+    label = "label_en" if lang == "en" else "label_vi"
+    note = "note_en" if lang == "en" else "note_vi"
+    target = {"label": label, "group": "group_label", "note": note}
+    return {t(c, lang): target.get(c, c) for c in SCORE_DISPLAY}  # type: ignore[arg-type]
+
+
+_UNITS = ("percent", "proportion", "points", "mean")
+_LEVELS = ("index", "element", "criterion", "item", "total", "dimension", "subdimension",
+           "indicator", "field", "policy", "policy_index", "service_index")
+
+
+def _reverse(prefix: str, codes: tuple[str, ...] | list[str], lang: str) -> dict[str, str]:
+    """Displayed text -> code of the fixed texts ``<prefix><code>`` (levels, units); the first
+    code wins when two codes are shown alike."""
+    from ..report.labels import t_opt
+
+    out: dict[str, str] = {}
+    for code in codes:
+        out.setdefault(t_opt(f"{prefix}{code}", lang, code), code)  # type: ignore[arg-type]
+    return out
+
+
+def _numbers(s: pd.Series, file: str, column: str, first_row: int) -> tuple[pd.Series, list[Problem]]:
+    text = s.fillna("").astype(str).str.strip()
+    # a decimal comma (a CSV re-saved by Excel in a Vietnamese locale) when there is no dot
+    text = text.where(text.str.contains(".", regex=False), text.str.replace(",", ".", regex=False))
+    num = pd.to_numeric(text.where(text != ""), errors="coerce")
+    bad = (text != "") & num.isna()
+    problems = [Problem(file, f"row {first_row + i}, column {column}",
+                        f"{s.iloc[i]!r} is not a number", fix="write a plain number such as 83.5")
+                for i in np.flatnonzero(bad.to_numpy())[:20]]
+    return num.astype(float), problems
+
+
+def _unquote(s: pd.Series) -> pd.Series:
+    """Undo the formula-injection guard of the writers (a leading apostrophe before =+-@)."""
+    return s.str.replace(r"^'(?=[\t\r\n]|\s*[=+\-@＝＋－＠])", "", regex=True)
+
+
+def read_score_file(path: str | Path, *, instrument: Instrument | None = None,
+                    index: str | None = None) -> pd.DataFrame:
+    """Read a score table written by another command, for :func:`compare_official`.
+
+    Two shapes are read:
+
+    * the machine score table (the columns of :mod:`cchc_survey.scoretable`, as the demo writes
+      ``scores.csv``);
+    * the reader form that ``cchc-survey report`` writes (``bao_cao_<index>.csv``: headers in
+      Vietnamese or English, levels, units and "verified" in words, the group as its label). It
+      has no index, instrument or confidence-level column: the index comes from ``instrument``,
+      else ``index``, else the file name ``..._<index>.csv``; the level is 0.95, the level of
+      every interval ``report`` writes. Rows of a unit or a wave keep their label as
+      ``group_value`` (the variable's name is not in the file); the whole sample is
+      ``group_var == ""``.
+
+    Raises:
+        ScoreFileError: the file is missing, is not a CSV, has neither shape, or has a value that
+            is not a number (the row and column are named).
+    """
+    p = Path(path)
+    fix_shape = ("give the CSV that `cchc-survey report` writes in its output folder "
+                 "(bao_cao_<index>.csv) or a score table with the columns of cchc_survey.scoretable")
+    if not p.is_file():
+        raise ScoreFileError([Problem(str(p), "file", "does not exist", fix="check the path")],
+                             summary="cannot read the score table")
+    if p.suffix.lower() != ".csv":
+        raise ScoreFileError([Problem(str(p), "file name", f"{p.suffix or 'no extension'} is not a "
+                                      "CSV file", fix=fix_shape)],
+                             summary="cannot read the score table")
+    try:
+        raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ScoreFileError([Problem(str(p), "whole file", f"not a readable UTF-8 CSV ({exc})",
+                                      fix=fix_shape)], summary="cannot read the score table") from exc
+    cols = [str(c).strip() for c in raw.columns]
+    raw.columns = cols
+    problems: list[Problem] = []
+    if {"code", "estimate"} <= set(cols):
+        extra = [c for c in cols if c not in SCORE_COLUMNS]
+        if extra:
+            raise ScoreFileError([Problem(str(p), "header", f"columns {extra} are not score-table "
+                                          "columns", fix=fix_shape)],
+                                 summary="cannot read the score table")
+        df = raw.copy()
+        for c in (*FLOAT_COLUMNS, "n"):
+            if c in df:
+                df[c], pr = _numbers(df[c], str(p), c, 2)
+                problems += pr
+        if "verified" in df:
+            df["verified"] = df["verified"].str.strip().str.lower().isin(["true", "1", "yes"])
+    else:
+        found = {lg: {_reader_headers(lg)[h] for h in cols if h in _reader_headers(lg)}
+                 for lg in ("vi", "en")}
+        lang = next((lg for lg, got in found.items() if {"code", "estimate"} <= got), None)
+        if lang is None:
+            raise ScoreFileError([Problem(str(p), "header", f"columns {cols[:8]} are neither a score "
+                                          "table nor the table `cchc-survey report` writes",
+                                          fix=fix_shape)], summary="cannot read the score table")
+        heads = _reader_headers(lang)
+        df = raw.rename(columns={h: heads[h] for h in cols if h in heads})
+        df = df[[c for c in df.columns if c in set(heads.values())]]
+        for c in ("estimate", "se", "ci_low", "ci_high", "n", "n_eff", "deff"):
+            if c in df:
+                shown = next(h for h, v in heads.items() if v == c)
+                df[c], pr = _numbers(df[c], str(p), shown, 2)
+                problems += pr
+        from ..report.labels import t
+
+        whole = df["group_label"] == t("whole_sample", lang)  # type: ignore[arg-type]
+        df["group_var"] = np.where(whole, "", "group")
+        df["group_value"] = np.where(whole, "", df["group_label"])
+        df[f"group_label_{lang}"] = np.where(whole, "", df["group_label"])
+        df = df.drop(columns=["group_label"])
+        levels = ([c.level for c in instrument.components.values()] + ["item"]
+                  if instrument is not None else list(_LEVELS))
+        if "level" in df:
+            back = _reverse("level_", list(dict.fromkeys(levels)), lang)
+            df["level"] = df["level"].map(lambda v: back.get(v, v))
+        if "unit" in df:
+            back = _reverse("unit_", _UNITS, lang)
+            df["unit"] = df["unit"].map(lambda v: back.get(v, v))
+        if "verified" in df:
+            df["verified"] = df["verified"] == t("yes", lang)  # type: ignore[arg-type]
+        df["ci_level"] = 0.95
+        idx = (instrument.methodology.index if instrument is not None else index)
+        if idx is None:
+            tail = p.stem.rsplit("_", 1)[-1].upper()
+            idx = tail if tail in _KNOWN_INDICES else None
+        if idx is None:
+            raise ScoreFileError([Problem(str(p), "header", "the table has no index column and the "
+                                          "file name does not say which index it is",
+                                          fix="give --instrument (or --index)")],
+                                 summary="cannot read the score table")
+        df["index"] = idx
+        if instrument is not None:
+            df["instrument"] = instrument.id
+    if problems:
+        raise ScoreFileError(problems, summary=f"{p}: {len(problems)} value(s) are not numbers")
+    for c in STR_COLUMNS:
+        if c in df:
+            df[c] = _unquote(df[c].fillna("").astype(str))
+    return score_table(df)
