@@ -24,6 +24,7 @@ from rich.table import Table
 from . import QUESTIONNAIRES
 from .checks import FLAG_COLUMNS
 from .compare import change_between_waves, compare_official, for_report, league_table
+from .dossiers.demo import run_dossier_demo
 from .generate import DemoDesign, generate, write_limesurvey_csv
 from .indices.score import design_from_tidy, pivot_units_waves, score, unit_wave_table
 from .instrument import Instrument, load_all
@@ -151,21 +152,19 @@ def official_comparison(res: DemoResult) -> pd.DataFrame:
     """PAPI mirror and PAR survey vs the bundled official 2023 values of COMPARE_PROVINCE."""
     official = bundled_official()
     parts = []
-    if "papi_mirror" in res.analyses:
-        parts.append(compare_official(res.analyses["papi_mirror"].default_scores, official,
-                                      province=COMPARE_PROVINCE, index="PAPI", years=[2023],
-                                      code_map={"PAPI": "total"}))
-    if "par_survey" in res.analyses:
-        parts.append(compare_official(res.analyses["par_survey"].default_scores, official,
-                                      province=COMPARE_PROVINCE, index="PAR", years=[2023],
-                                      code_map={"PAR": "total"}))
+    for iid in ("papi_mirror", "par_survey"):  # each instrument declares its official counterparts
+        if iid in res.analyses:
+            an = res.analyses[iid]
+            parts.append(compare_official(an.default_scores, official, province=COMPARE_PROVINCE,
+                                          years=[2023], instrument=an.instrument))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
     """Excel, HTML, Word, CSV and chart files for the demo's analyses."""
     names = {"sipas_one_stop": "SIPAS (Một cửa)", "sipas_2023": "SIPAS 2023",
-             "papi_mirror": "PAPI", "par_survey": "PAR Index"}
+             "papi_mirror": "PAPI", "par_survey": "PAR Index",
+             "dvc_dossier_rating": "Đánh giá hồ sơ (Cổng DVC)"}
     order = [k for k in names if k in res.analyses] + [k for k in res.analyses if k not in names]
     scores = {names.get(k, k): res.analyses[k].default_scores for k in order}
     one = res.analyses["sipas_one_stop"]
@@ -179,6 +178,8 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
     grid.to_csv(out / "sipas_unit_by_month.csv", index=False, encoding="utf-8-sig")
     pivot_units_waves(grid, top).round(1).to_csv(out / "sipas_unit_by_month_grid.csv",
                                                  encoding="utf-8-sig")
+    dossier_demo = run_dossier_demo(one.instrument, one.default_scores, grid,
+                                    res.raw["sipas_one_stop"].parent.parent / "dossiers", out)
     cmp = official_comparison(res)
     cmp.to_csv(out / "comparison_official.csv", index=False, encoding="utf-8-sig")
     provs = [p for a in res.analyses.values() for p in provenance(a.instrument)]
@@ -200,4 +201,6 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
         if not k.startswith("chart:") and not k.startswith("csv:"):
             con.print(f"  {k}: {p}")
     con.print(f"  charts: {sum(k.startswith('chart:') for k in paths)} files in {out}")
-    return paths
+    con.print(f"  dossiers (QĐ 766): {dossier_demo.dossiers.n_kept} kept of "
+              f"{dossier_demo.dossiers.n_rows} rows -> {dossier_demo.paths['dossiers:tracking']}")
+    return {**paths, **dossier_demo.paths}

@@ -175,9 +175,9 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
 
 
 def _register_all() -> None:
-    from . import imports, limesurvey, official
+    from . import dossiers, imports, limesurvey, official
 
-    for mod in (imports, limesurvey, official):
+    for mod in (imports, limesurvey, official, dossiers):
         mod.register(app)
 
 

@@ -448,9 +448,11 @@ def for_report(comparison: pd.DataFrame) -> pd.DataFrame:
     Renames, adds nothing: survey estimate and CI, official value, difference and its CI,
     significance, with index, province, year and the official source; the notes carry the
     instrument's caveat on the correspondence, how complete the official table is, the official
-    value's note (conflicts) and, in English, the difference method.
+    value's note (conflicts) and, in English, the difference method. Rows with no official value
+    (a component published that year for other provinces only) and the components of a merged
+    unit are left out: they compare nothing (the full comparison keeps them).
     """
-    c = comparison
+    c = comparison[comparison["official_value"].notna() & comparison["difference"].notna()]
 
     def col(name: str) -> pd.Series:
         return (c[name].fillna("").astype(str) if name in c
