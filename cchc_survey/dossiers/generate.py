@@ -105,12 +105,11 @@ def generate_dossiers(d: DossierDemo) -> pd.DataFrame:
     received = pd.Series(start + pd.to_timedelta(day, unit="D") + pd.to_timedelta(minute, unit="m"))
     pick = (rng.random(n) < 0.3).astype(int)
     field_of = np.array([PROCEDURES.get(c, _OTHER)[0] for c in codes], dtype=object)[unit_idx]
+    # a (unit, procedure) table: the main procedure, and a second one where the unit has one
     procs = [PROCEDURES.get(c, _OTHER)[1] for c in codes]
-    proc = np.array([procs[u][min(k, len(procs[u]) - 1)][0] for u, k in zip(unit_idx, pick,
-                                                                            strict=True)],
-                    dtype=object)
-    limit = np.array([procs[u][min(k, len(procs[u]) - 1)][1] for u, k in zip(unit_idx, pick,
-                                                                             strict=True)])
+    names_tab = np.array([[p[0][0], p[-1][0]] for p in procs], dtype=object)
+    limit_tab = np.array([[p[0][1], p[-1][1]] for p in procs])
+    proc, limit = names_tab[unit_idx, pick], limit_tab[unit_idx, pick]
     due = received.dt.normalize() + pd.to_timedelta(limit, unit="D")
     late = rng.random(n) < (0.02 + 0.2 * (1 - quality))
     early_days = np.floor(rng.uniform(0.2, 1.0, n) * limit)
@@ -149,9 +148,9 @@ def generate_dossiers(d: DossierDemo) -> pd.DataFrame:
     complaint = np.where(has_fb & (rng.random(n) < 0.06 + 0.2 * fb_late), "Có", "")
     forms = rng.choice(5, n, p=[0.55, 0.2, 0.07, 0.08, 0.1])
     names = np.array([d.units[c] for c in codes], dtype=object)[unit_idx]
-    year = received.dt.strftime("%y").to_numpy(dtype=object)
-    code = [f"{c}.{y}.{i:06d}" for c, y, i in zip(np.array(codes, dtype=object)[unit_idx], year,
-                                                   rng.permutation(n) + 1, strict=True)]
+    serial = pd.Series(rng.permutation(n) + 1).astype(str).str.zfill(6)
+    code = (pd.Series(np.array(codes, dtype=object)[unit_idx]) + "."
+            + received.dt.strftime("%y").reset_index(drop=True) + "." + serial).to_numpy(dtype=object)
     cols = {
         "code": code, "procedure": proc, "field": field_of, "unit": names,
         "received": _fmt(received, forms, rng),

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -28,9 +29,9 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError, Problem
-from ..text import fold, nfc_series
+from ..text import fold
 from .columns import FIELDS, ColumnMap, load_column_map
-from .dates import parse_dates_vn
+from .dates import ParsedDates, parse_dates_vn
 
 Duplicates = Literal["reject", "keep_last"]
 
@@ -175,6 +176,13 @@ def _read_csv_cells(path: Path, encoding: str | None) -> tuple[list[list[str]], 
     return rows, lines, enc
 
 
+def _by_value(s: pd.Series, f: Callable[[str], object]) -> pd.Series:
+    """``s.map(f)`` computed once per distinct value (exports repeat statuses, units, dates)."""
+    codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=False)
+    return pd.Series(np.array([f(u) for u in uniques], dtype=object)[codes], index=s.index,
+                     dtype=object)
+
+
 def _excel_text(v: object) -> str:
     """One Excel cell as text: dates as ISO, whole numbers without ``.0``."""
     if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NaT:
@@ -202,6 +210,17 @@ def _read_excel_cells(path: Path, sheet: int | str) -> tuple[list[list[str]], li
     cells = df.map(_excel_text).to_numpy(dtype=object).tolist()
     name = sheet if isinstance(sheet, str) else names[sheet]
     return cells, list(range(1, len(cells) + 1)), str(name)
+
+
+def _parse_dates(s: pd.Series) -> ParsedDates:
+    """:func:`~.dates.parse_dates_vn` once per distinct text, spread back to the rows."""
+    codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=False)
+    u = parse_dates_vn(pd.Series(uniques, dtype=object))
+    return ParsedDates(
+        value=pd.Series(u.value.to_numpy()[codes], index=s.index),
+        has_time=pd.Series(u.has_time.to_numpy()[codes], index=s.index),
+        empty=pd.Series(u.empty.to_numpy()[codes], index=s.index),
+        problem=pd.Series(u.problem.to_numpy(dtype=object)[codes], index=s.index, dtype=object))
 
 
 def _find_header(rows: list[list[str]], cmap: ColumnMap, path: Path) -> int:
@@ -239,7 +258,7 @@ def _problems(mask: np.ndarray, rows: np.ndarray, codes: np.ndarray, rule: str, 
 
 def _unknown_values(kind: str, text: pd.Series, known: dict[str, str], rows: np.ndarray,
                     header: str, file: str) -> list[Problem]:
-    folded = text.map(fold)
+    folded = _by_value(text, fold)
     bad = (folded != "") & ~folded.isin(list(known))
     out: list[Problem] = []
     for value, g in text[bad].groupby(text[bad], sort=True):
@@ -311,22 +330,25 @@ def read_dossiers(path: str | Path, columns: ColumnMap | str | Path | None = Non
     missing = tuple(k for k in FIELDS if k not in pos)
     width = len(header)
     body = cells[h + 1:]
-    body_lines = np.array(lines[h + 1:], dtype=np.int64)
-    lens = np.array([len(r) for r in body], dtype=np.int64)
-    blank = np.array([not any(c.strip() for c in r) for r in body], dtype=bool)
+    n_all = len(body)
+    lens_all = np.fromiter((len(r) for r in body), dtype=np.int64, count=n_all)
+    # one rectangular grid of text (a cut CSV row is padded; its width is checked below)
+    flat = [c for r in body for c in (r[:width] if len(r) >= width else r + [""] * (width - len(r)))]
+    grid_all = (np.array(flat, dtype=object).reshape(n_all, width) if n_all
+                else np.empty((0, width), dtype=object))
+    blank = np.fromiter((not "".join(r).strip() for r in body), dtype=bool, count=n_all)
     n_blank = int(blank.sum())
     keep = ~blank
-    body = [r for r, k in zip(body, keep, strict=True) if k]
-    rows = body_lines[keep]
-    lens = lens[keep]
-    n = len(body)
-    padded = [r + [""] * (width - len(r)) if len(r) < width else r[:width] for r in body]
-    grid = np.array(padded, dtype=object).reshape(n, width) if n else np.empty((0, width), object)
+    grid = grid_all[keep]
+    rows = np.array(lines[h + 1:], dtype=np.int64)[keep]
+    lens = lens_all[keep]
+    n = len(grid)
 
     def col(key: str) -> pd.Series:
         if key not in pos:
             return pd.Series([""] * n, dtype=object)
-        return nfc_series(pd.Series(grid[:, pos[key]], dtype=object)).str.strip()
+        return _by_value(pd.Series(grid[:, pos[key]], dtype=object),
+                         lambda v: unicodedata.normalize("NFC", str(v)).strip())
 
     code = col("code").to_numpy(dtype=object)
     rejected: list[pd.DataFrame] = []
@@ -341,8 +363,9 @@ def read_dossiers(path: str | Path, columns: ColumnMap | str | Path | None = Non
         bad = bad | mask
 
     wrong_width = (lens != width) & (suffix not in (".xlsx", ".xlsm", ".xls"))
-    reject("row_width", wrong_width, "code", lens.astype(object), np.array(
-        [f"{k} fields where the header has {width}" for k in lens], dtype=object),
+    reject("row_width", wrong_width, "code", lens.astype(object),
+           (pd.Series(lens).astype(str) + f" fields where the header has {width}").to_numpy(
+               dtype=object),
         "the row is cut, or a value holds an unquoted separator; export the list again")
     for key, what in (("code", "the dossier code"), ("unit", "the receiving unit")):
         empty = col(key).to_numpy(dtype=object) == ""
@@ -351,7 +374,7 @@ def read_dossiers(path: str | Path, columns: ColumnMap | str | Path | None = Non
     dates: dict[str, pd.Series] = {}
     has_time: dict[str, pd.Series] = {}
     for key in ("received", "due", "returned", "feedback_due", "feedback_answered"):
-        parsed = parse_dates_vn(col(key))
+        parsed = _parse_dates(col(key))
         dates[key], has_time[key] = parsed.value, parsed.has_time
         reject("date", parsed.bad.to_numpy(), key, col(key).to_numpy(dtype=object),
                parsed.problem.to_numpy(dtype=object),
@@ -378,7 +401,7 @@ def read_dossiers(path: str | Path, columns: ColumnMap | str | Path | None = Non
                                cmap.header("feedback_rating"), str(p))
     yes, no = cmap.flags()
     scope_text = col("feedback_in_scope")
-    sf = scope_text.map(fold)
+    sf = _by_value(scope_text, fold)
     bad_scope = (sf != "") & ~sf.isin(list(yes | no))
     for value, g in scope_text[bad_scope].groupby(scope_text[bad_scope]):
         unknown.append(Problem(str(p), f"column {cmap.header('feedback_in_scope')!r}",
@@ -387,7 +410,7 @@ def read_dossiers(path: str | Path, columns: ColumnMap | str | Path | None = Non
                                "in the column map"))
     if unknown:
         raise DossierReadError(unknown, summary=f"{p.name}: texts the column map does not declare")
-    status = status_text.map(lambda v: st_known.get(fold(v), "")).astype(object)
+    status = _by_value(status_text, lambda v: st_known.get(fold(v), ""))
     returned_given = dates["returned"].notna()
     derived = pd.Series(np.where(returned_given, "returned", "in_progress"), index=status.index,
                         dtype=object)
@@ -401,16 +424,17 @@ def read_dossiers(path: str | Path, columns: ColumnMap | str | Path | None = Non
                status_text.to_numpy(dtype=object),
                "the status says in progress but a date returned is given",
                "correct the status or the date returned")
-    rating = rating_text.map(lambda v: rt_known.get(fold(v), "none")).astype(object)
-    fb_rating = fb_rating_text.map(lambda v: rt_known.get(fold(v), "none")).astype(object)
-    complaint = col("complaint").map(fold)
+    rating = _by_value(rating_text, lambda v: rt_known.get(fold(v), "none"))
+    fb_rating = _by_value(fb_rating_text, lambda v: rt_known.get(fold(v), "none"))
+    complaint = _by_value(col("complaint"), fold)
     complaint_flag = (complaint != "") & ~complaint.isin(list(no))
     in_scope = ~sf.isin(list(no))
     has_feedback = ((col("feedback") != "") | dates["feedback_due"].notna()
                     | dates["feedback_answered"].notna())
     # duplicates, among the rows that are otherwise fine
-    raw_key = pd.Series(["\u241f".join(r) for r in grid[:, sorted(pos.values())].tolist()]
-                        if n else [], dtype=object)
+    # one 64-bit hash per row of the mapped cells (vectorised; equal rows, equal hashes)
+    raw_key = pd.util.hash_pandas_object(pd.DataFrame(grid[:, sorted(pos.values())]),
+                                         index=False).reset_index(drop=True)
     ok_idx = np.flatnonzero(~bad)
     rk = raw_key.iloc[ok_idx]
     firsts = pd.Series(rows[ok_idx], index=rk.to_numpy()).groupby(level=0).first()
@@ -418,8 +442,8 @@ def read_dossiers(path: str | Path, columns: ColumnMap | str | Path | None = Non
     dup_exact[ok_idx[rk.duplicated(keep="first").to_numpy()]] = True
     first_of = np.full(n, "", dtype=object)
     first_of[ok_idx] = rk.map(firsts).astype(str).to_numpy()
-    reject("duplicate", dup_exact, "code", code, np.array([f"exact duplicate of row {r}" for r in first_of],
-                                             dtype=object),
+    reject("duplicate", dup_exact, "code", code,
+           ("exact duplicate of row " + pd.Series(first_of, dtype=object)).to_numpy(),
            "the export repeats the dossier; nothing to do (it is kept once)")
     ok_idx = np.flatnonzero(~bad)
     cs = pd.Series(code[ok_idx], dtype=object)
@@ -435,17 +459,19 @@ def read_dossiers(path: str | Path, columns: ColumnMap | str | Path | None = Non
             last_row = pd.Series(rows[clash_idx][last], index=code[clash_idx][last])
             superseded = np.zeros(n, dtype=bool)
             superseded[clash_idx[~last]] = True
-            reject("superseded", superseded, "code", code, np.array(
-                [f"superseded by row {last_row.get(c, '')} (same dossier code, later in the file)"
-                 for c in code], dtype=object), "duplicates=keep_last keeps the last row")
+            later = pd.Series(code).map(last_row).astype("Int64").astype(str)
+            reject("superseded", superseded, "code", code,
+                   ("superseded by row " + later + " (same dossier code, later in the file)")
+                   .to_numpy(dtype=object), "duplicates=keep_last keeps the last row")
         else:
-            reject("duplicate_code", clash, "code", code, np.array(
-                [f"dossier code appears in rows {rows_of.get(c, '')} with different values"
-                 for c in code], dtype=object),
+            where = pd.Series(code).map(rows_of).fillna("").astype(str)
+            reject("duplicate_code", clash, "code", code,
+                   ("dossier code appears in rows " + where + " with different values").to_numpy(
+                       dtype=object),
                 "remove the stale rows, or read with --duplicates keep-last")
     unit_name = col("unit")
     units = {fold(k): v for k, v in cmap.units.items()}
-    unit = unit_name.map(lambda u: units.get(fold(u), u))
+    unit = _by_value(unit_name, lambda u: units.get(fold(u), u))
 
     def end_of_day(key: str) -> pd.Series:
         d = dates[key]
