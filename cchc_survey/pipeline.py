@@ -91,8 +91,8 @@ def reliability_tables(scales: Mapping[str, pd.DataFrame], *, weights: np.ndarra
     if not scales:
         return pd.DataFrame(), pd.DataFrame()
     res = [alpha(v, scale=str(k), weights=weights) for k, v in scales.items()]
-    return (pd.DataFrame([r[0] for r in res]),
-            pd.concat([r[1] for r in res], ignore_index=True))
+    return (pd.DataFrame([r.summary for r in res]),
+            pd.concat([r.items for r in res], ignore_index=True))
 
 
 def reliability_inputs(inst: Instrument, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import CchcSurveyError
 
@@ -37,8 +38,12 @@ err_console = Console(stderr=True, soft_wrap=True)
 
 
 def fail(exc: CchcSurveyError | str) -> NoReturn:
-    """Print ``exc`` on standard error with the one prefix and stop with :data:`EXIT_INPUT`."""
-    err_console.print(f"[red]{ERROR_PREFIX}[/red] {exc}", markup=True, highlight=False)
+    """Print ``exc`` on standard error with the one prefix and stop with :data:`EXIT_INPUT`.
+
+    The message is printed verbatim: brackets in it (a survey title ``... [sipas_one_stop
+    v2026.1]``, a column ``TC[A1]``) are text, not console markup.
+    """
+    err_console.print(f"[red]{ERROR_PREFIX}[/red] {escape(str(exc))}", markup=True, highlight=False)
     raise typer.Exit(code=EXIT_INPUT)
 
 
