@@ -22,7 +22,8 @@ from cchc_survey.compare import (
     for_report,
     league_table,
 )
-from cchc_survey.compare.official import ScoreFileError, official_code_map, read_score_file
+from cchc_survey.compare.official import official_code_map
+from cchc_survey.compare.score_files import ScoreFileError, read_score_file
 from cchc_survey.official import bundled_official, provinces, tidy_official
 from cchc_survey.report.tables import write_csv
 from cchc_survey.scoretable import COLUMNS as SCORE_COLUMNS

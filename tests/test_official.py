@@ -470,8 +470,7 @@ def test_cli_official_conflicts_and_ranks():
 
 
 @pytest.mark.parametrize(("args", "option"), [
-    (["--era", "neww"], "--era"), (["--index", "PAPY"], "--index"),
-    (["--aggregate", "median"], "--aggregate")])
+    (["--era", "neww"], "--era"), (["--index", "PAPY"], "--index")])
 def test_cli_compare_refuses_unknown_fixed_values_before_any_work(tmp_path, args, option):
     # the score file does not exist: a usage error must come first, before anything is read
     r = CliRunner().invoke(app, ["official", "compare", str(tmp_path / "none.csv"),

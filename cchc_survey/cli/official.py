@@ -102,13 +102,6 @@ class IndexName(StrEnum):
     PAR = "PAR"
 
 
-class Aggregate(StrEnum):
-    """How a merged unit's pre-2025 official values are combined."""
-
-    mean = "mean"
-    weighted = "weighted"
-
-
 def _table(path: Path | None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """The official table at ``path`` (or the bundled one), its unmatched rows and its name."""
     from ..official.loader import bundled_official, load_official
@@ -223,14 +216,16 @@ def compare_cmd(
         help="official year(s) to compare with (repeat); default all")] = None,
     official: Annotated[Path | None, typer.Option(help="official table; default bundled")] = None,
     scale: Annotated[float, typer.Option(help="multiply survey numbers (100: proportion->%)")] = 1.0,
-    aggregate: Annotated[Aggregate, typer.Option(
-        case_sensitive=False, help="merged unit vs pre-2025 values: mean (unweighted) or "
-                                   "weighted (from Python only: needs weights)")] = Aggregate.mean,
     out: Annotated[Path | None, typer.Option(help="write the comparison here")] = None,
 ) -> None:
-    """Compare survey estimates with the official values of a province."""
+    """Compare survey estimates with the official values of a province.
+
+    A merged unit (--era new) is compared with the unweighted mean of its old provinces' values
+    before 2025, and each old province's value is shown; a weighted mean (by population or
+    respondents) is made in Python: compare_official(..., aggregate="weighted", weights=...).
+    """
     from ..compare import compare_official
-    from ..compare.official import read_score_file
+    from ..compare.score_files import read_score_file
     from ..instrument import load_instrument
 
     try:
@@ -241,8 +236,7 @@ def compare_cmd(
         res = compare_official(sc, off, province=province,
                                index=index.value if index is not None else None,
                                era=era.value,
-                               years=year or None, scale=scale, instrument=inst,
-                               aggregate=aggregate.value)
+                               years=year or None, scale=scale, instrument=inst)
     except CchcSurveyError as exc:
         fail(exc)
     if out is not None:

@@ -42,27 +42,19 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from ..errors import InputFileError, Problem
 from ..text import fold, nfc
+from .bundle import bundled_csv, bundled_yaml
 
 Era = Literal["old", "new"]
 
 
-def _crosswalk() -> dict[str, Any]:
-    with resources.files("cchc_survey.official").joinpath("data", "crosswalk.yaml").open(
-            encoding="utf-8") as f:
-        data: dict[str, Any] = yaml.safe_load(f)
-    return data
-
-
-_CROSSWALK = _crosswalk()
+_CROSSWALK: dict[str, Any] = bundled_yaml("crosswalk.yaml")
 #: First year whose official results are for the 34 post-merger units (``crosswalk.yaml``; an
 #: assumption: no 2025 result had been published when the data were bundled).
 FIRST_NEW_YEAR: int = int(_CROSSWALK["first_new_result_year"]["value"])
@@ -96,9 +88,7 @@ def province_key(name: str) -> str:
 
 
 def _data(name: str) -> pd.DataFrame:
-    with resources.files("cchc_survey.official").joinpath("data", name).open(encoding="utf-8") as f:
-        df = pd.read_csv(f, dtype=str, keep_default_na=False)
-    return df.apply(lambda s: s.str.normalize("NFC"))
+    return bundled_csv(name).apply(lambda s: s.str.normalize("NFC"))
 
 
 @lru_cache(maxsize=1)
