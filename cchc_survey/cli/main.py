@@ -13,6 +13,7 @@ Commands (``cchc-survey --help``):
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -127,7 +128,9 @@ def read_margin_csv(path: Path) -> pd.DataFrame:
 
 
 @app.command()
-def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response export (any format).")],
+def report(export: Annotated[Path, typer.Argument(
+               help="A LimeSurvey response export (any format), or a Google Forms, "
+                    "KoboToolbox or data-entry file.")],
            instrument: Annotated[Path, typer.Option(help="The instrument YAML of the survey.")],
            out: Annotated[Path, typer.Option(help="Output folder.")] = Path("data/processed/report"),
            margins: Annotated[list[Path] | None, typer.Option(
@@ -138,13 +141,16 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
            encoding: Annotated[str | None, typer.Option(
                help="The export's text encoding when it is not UTF-8, e.g. cp1258 "
                     "(a CSV saved by Excel on Vietnamese Windows) or utf-16.")] = None,
+           map_file: Annotated[Path | None, typer.Option(
+               "--map", help="The column map of a Google Forms, KoboToolbox or other table "
+               "(cchc-survey map); a data-entry workbook needs none.")] = None,
            ) -> None:
     """Read EXPORT, check, weight, score and write the Excel, HTML and Word reports and charts."""
-    from ..checks import FLAG_COLUMNS
     from ..instrument import load_instrument
-    from ..pipeline import analyse, provenance, weighting_for_report
-    from ..report import ReportInputs, write_all
-    from ..tidy import read_export
+    from ..pipeline import analyse, report_inputs
+    from ..report import write_all
+    from ..sources import read_any
+    from ..tidy import ExportValidationWarning
 
     try:
         if lang not in ("vi", "en"):
@@ -154,15 +160,13 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
         inst = load_instrument(instrument)
         ms = [read_margin_csv(m) for m in margins] if margins else None
         with console.status("reading the export ..."):
-            tidy = read_export(export, inst, encoding=encoding)
+            with warnings.catch_warnings():  # a source's missing columns: in the checks
+                warnings.simplefilter("ignore", ExportValidationWarning)
+                tidy = read_any(export, inst, map=map_file, encoding=encoding)
         with console.status("checking, weighting, scoring ..."):
             an = analyse(tidy.frame, inst, margins=ms)
-        inputs = ReportInputs(
-            title=title or inst.title.vi, organisation=organisation,
-            scores={inst.methodology.index: an.default_scores},
-            checks=an.cleaned.flags[FLAG_COLUMNS],
-            weighting=weighting_for_report(an.design), provenance=provenance(inst),
-            unit_var=inst.design.unit or "donvi")
+        inputs = report_inputs({inst.methodology.index: an}, title=title or inst.title.get(lang),
+                               organisation=organisation, lang="en" if lang == "en" else "vi")
         with console.status("writing reports ..."):
             paths = write_all(inputs, out, lang="en" if lang == "en" else "vi")
     except CchcSurveyError as exc:
@@ -175,9 +179,9 @@ def report(export: Annotated[Path, typer.Argument(help="A LimeSurvey response ex
 
 
 def _register_all() -> None:
-    from . import dossiers, imports, limesurvey, official
+    from . import dossiers, imports, limesurvey, official, sources
 
-    for mod in (imports, limesurvey, official, dossiers):
+    for mod in (imports, limesurvey, official, sources, dossiers):
         mod.register(app)
 
 
