@@ -41,6 +41,7 @@ def _reader_headers(lang: str) -> dict[str, str]:
 
 
 _UNITS = ("percent", "proportion", "points", "mean")
+_METHODS = ("taylor", "bootstrap", "unweighted")
 _LEVELS = ("index", "element", "criterion", "item", "total", "dimension", "subdimension",
            "indicator", "field", "policy", "policy_index", "service_index")
 
@@ -82,7 +83,9 @@ def read_score_file(path: str | Path, *, instrument: Instrument | None = None,
     * the machine score table (the columns of :mod:`cchc_survey.scoretable`, as the demo writes
       ``scores.csv``);
     * the reader form that ``cchc-survey report`` writes (``bao_cao_<index>.csv``: headers in
-      Vietnamese or English, levels, units and "verified" in words, the group as its label). It
+      Vietnamese or English; levels, units, methods and "verified" in words; the group as its
+      label). Words are turned back into codes through the report's own wording
+      (:mod:`cchc_survey.report.labels`), so a change of wording there is followed here. It
       has no index, instrument or confidence-level column: the index comes from ``instrument``,
       else ``index``, else the file name ``..._<index>.csv``; the level is 0.95, the level of
       every interval ``report`` writes. Rows of a unit or a wave keep their label as
@@ -152,9 +155,10 @@ def read_score_file(path: str | Path, *, instrument: Instrument | None = None,
         if "level" in df:
             back = _reverse("level_", list(dict.fromkeys(levels)), lang)
             df["level"] = df["level"].map(lambda v: back.get(v, v))
-        if "unit" in df:
-            back = _reverse("unit_", _UNITS, lang)
-            df["unit"] = df["unit"].map(lambda v: back.get(v, v))
+        for col, prefix, codes in (("unit", "unit_", _UNITS), ("method", "method_", _METHODS)):
+            if col in df:
+                back = _reverse(prefix, codes, lang)
+                df[col] = df[col].map(lambda v, back=back: back.get(v, v))
         if "verified" in df:
             df["verified"] = df["verified"] == t("yes", lang)  # type: ignore[arg-type]
         df["ci_level"] = 0.95
