@@ -9,9 +9,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cchc_survey import QUESTIONNAIRES
-from cchc_survey.checks import ChecksError, clean, run_checks
-from cchc_survey.generate import DemoDesign, generate
+from cchc_survey.checks import SEVERITY, ChecksError, clean, run_checks
+from cchc_survey.generate import DemoDesign, generate, write_limesurvey_csv
 from cchc_survey.instrument import load_instrument
+from cchc_survey.tidy import read_export
+
+from goldens import assert_golden
 
 INST = load_instrument(QUESTIONNAIRES / "sipas_one_stop.yaml")
 
@@ -130,3 +133,55 @@ def test_rows_are_conserved(seed: int, n: int, rules: list[str]) -> None:
     assert res.n_in == len(f) == res.n_kept + res.n_excluded
     assert len(res.kept) == res.n_kept
     assert res.excluded["row"].is_unique
+
+
+# ----------------------------------------------------------------------------------------------
+# goldens: the flags, exclusions and books of a real tidy frame with a planted case of each rule
+# (generator -> LimeSurvey CSV export -> read_export), saved from a trusted run
+
+
+KEY = b"test-secret-key-0123456789abcdef"
+EXCLUSIONS = {"none": [], "all": None, "speed_line": ["speeder", "straightlining"],
+              "errors": ["filter_breach", "out_of_scale", "item_nonresponse"]}
+
+
+@pytest.fixture(scope="module")
+def tidy(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    demo = generate(INST, DemoDesign(n=1200, seed=11))
+    path = write_limesurvey_csv(demo.export, tmp_path_factory.mktemp("checks") / "r.csv")
+    return _plant(read_export(path, instrument=INST, secret_key=KEY).frame)
+
+
+def _plant(frame: pd.DataFrame) -> pd.DataFrame:
+    f = frame.copy()
+    done = f.index[f["complete"]]
+    r = [int(x) for x in done[:12]]
+    f.loc[r[0], "tc_c2"] = 7                      # out of scale, beyond the codes
+    f.loc[r[1], "tcchung"] = 0                    # out of scale, below the codes
+    f.loc[[r[2], r[3]], "token_hash"] = "abc"     # the same respondent twice
+    start = f["startdate"].to_numpy()
+    f.loc[r[4], "datestamp"] = pd.Timestamp(start[r[4]]) - pd.Timedelta(milliseconds=300)
+    f.loc[r[5], "datestamp"] = pd.Timestamp(start[r[5]]) + pd.Timedelta(seconds=5)
+    subst = [it.id for it in INST.items if it.role == "item" and it.kind == "answer"
+             and it.type not in {"M", "S", "T"}]
+    f.loc[r[6], subst] = pd.NA                    # item non-response
+    f.loc[r[7], "cophananh"] = "N"                # feedback answered without giving feedback
+    f.loc[r[7], "pa_c1"] = 5
+    cc = [c for c in f.columns if c.startswith("cc_c")]
+    f.loc[r[8], cc] = 2                           # a straight-liner
+    f.loc[r[9], cc[:4]] = 3                       # straight on the answered four, two left empty
+    f.loc[r[9], cc[4:]] = pd.NA
+    notdone = f.index[~f["complete"]]
+    f.loc[notdone[0], "lastpage"] = pd.NA         # an incomplete response without its last page
+    return pd.concat([f, f.iloc[[3, 4]]], ignore_index=True)  # two repeated response ids
+
+
+@pytest.mark.parametrize("name", list(EXCLUSIONS))
+def test_flags_exclusions_and_books_equal_the_goldens(tidy: pd.DataFrame, name: str) -> None:
+    res = clean(tidy, INST, exclude=EXCLUSIONS[name] if name != "all" else list(SEVERITY))
+    assert_golden(res.flags, "checks/one_stop_flags")
+    assert_golden(res.excluded, f"checks/one_stop_excluded_{name}")
+    assert_golden(res.summary, f"checks/one_stop_summary_{name}")
+    assert res.n_in == res.n_kept + res.n_excluded == len(tidy)
+    kept_rows = np.setdiff1d(np.arange(len(tidy)), res.excluded["row"].to_numpy())
+    pd.testing.assert_frame_equal(res.kept, tidy.iloc[kept_rows].reset_index(drop=True))
