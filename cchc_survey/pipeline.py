@@ -19,18 +19,45 @@ import numpy as np
 import pandas as pd
 
 from .checks import CleanResult, clean
-from .design import SurveyDesign
+from .design import SurveyDesign, WeightingError
+from .errors import CchcSurveyError
 from .indices.linear import score_matrix
 from .indices.score import coverage, design_from_tidy, item_table, score
 from .instrument.model import Instrument, Item
-from .reliability import ReliabilityWarning, alpha
+from .reliability import ReliabilityError, ReliabilityWarning, alpha
 from .report.inputs import Provenance, WeightingReport
 from .scoretable import concat
 
 
+class AnalysisError(CchcSurveyError):
+    """The chain cannot run on this frame at all (no questionnaire is left after the checks)."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the chain could not do, said where its result would have been.
+
+    Attributes:
+        stage: ``weighting``, ``reliability``, ...
+        vi, en: what was not done and why, in Vietnamese and English.
+    """
+
+    stage: str
+    vi: str
+    en: str
+
+    def text(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
+
+
 @dataclass(frozen=True)
 class Analysis:
-    """Everything computed for one instrument (see :func:`analyse`)."""
+    """Everything computed for one instrument (see :func:`analyse`).
+
+    ``notes`` says what could not be computed (raking to margins with a cell that has no
+    respondent, the reliability of a scale with too few questionnaires): the rest is computed
+    all the same, and the note stands in the place of the missing result.
+    """
 
     instrument: Instrument
     cleaned: CleanResult
@@ -41,6 +68,7 @@ class Analysis:
     reliability_items: pd.DataFrame
     reliability_warnings: tuple[str, ...]
     weighting: pd.DataFrame
+    notes: tuple[Note, ...] = ()
 
     @property
     def default_scores(self) -> pd.DataFrame:
@@ -90,9 +118,30 @@ def reliability_tables(scales: Mapping[str, pd.DataFrame], *, weights: np.ndarra
     """
     if not scales:
         return pd.DataFrame(), pd.DataFrame()
-    res = [alpha(v, scale=str(k), weights=weights) for k, v in scales.items()]
-    return (pd.DataFrame([r[0] for r in res]),
-            pd.concat([r[1] for r in res], ignore_index=True))
+    summaries: list[dict[str, object]] = []
+    items: list[pd.DataFrame] = []
+    for k, v in scales.items():
+        try:
+            summary, item_rows = alpha(v, scale=str(k), weights=weights)
+        except (ReliabilityError, np.linalg.LinAlgError) as exc:
+            # too few questionnaires or items with variance: the scale's row says why
+            vi, en = _not_computed(exc, v)
+            summaries.append({"scale": str(k), "k": v.shape[1],
+                              "n": int(v.notna().any(axis=1).sum()), "note_vi": vi, "note_en": en})
+            continue
+        summaries.append({**summary, "note_vi": "", "note_en": ""})
+        items.append(item_rows)
+    return (pd.DataFrame(summaries),
+            pd.concat(items, ignore_index=True) if items else pd.DataFrame())
+
+
+def _not_computed(exc: Exception, x: pd.DataFrame) -> tuple[str, str]:
+    """The note (Vietnamese, English) in place of a reliability that cannot be computed."""
+    n = int(x.notna().any(axis=1).sum())
+    return (f"Không tính được độ tin cậy: cần ít nhất 3 phiếu có trả lời và 2 câu hỏi có trả lời "
+            f"khác nhau (có {n} phiếu).",
+            f"Reliability not computed: it needs at least 3 answered questionnaires and 2 items "
+            f"whose answers differ ({n} questionnaires; {exc}).")
 
 
 def reliability_inputs(inst: Instrument, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -139,9 +188,25 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
         exclude: override the instrument's excluding rules.
     """
     cleaned = clean(frame, inst, exclude=exclude)
+    if cleaned.n_kept == 0:
+        why = ", ".join(f"{r.rule}: {r.rows_excluded}" for r in cleaned.summary.itertuples()
+                        if r.rows_excluded)
+        raise AnalysisError(
+            f"no questionnaire is left to analyse: {cleaned.n_in} read, all excluded by the checks"
+            f" ({why or 'none read'}). Fix: export the complete responses too, or change the "
+            "instrument's checks.exclude if those questionnaires should count.")
+    notes: list[Note] = []
     design = design_from_tidy(cleaned.kept, inst, weighted=weighted)
     if margins is not None and weighted:
-        design = design.rake(margins, maxit=rake_maxit, epsilon=1e-9)
+        try:
+            design = design.rake(margins, maxit=rake_maxit, epsilon=1e-9)
+        except WeightingError as exc:
+            notes.append(Note(
+                "weighting",
+                f"Không gia quyền được theo cơ cấu tổng thể ({exc}); kết quả dùng trọng số thiết "
+                "kế, chưa điều chỉnh theo tổng thể.",
+                f"Weights not adjusted to the population margins ({exc}); the results use the "
+                "design weights."))
     doms = list(by) if by is not None else domains(inst, design.data)
     variants = [v.id for v in inst.methodology.aggregation.variants]
     scores = concat(score(design, inst, variant=v, by=doms) for v in variants)
@@ -152,9 +217,12 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
         rel, rel_items = reliability_tables(rel_input, weights=design.weights)
     messages = tuple(dict.fromkeys(str(w.message) for w in caught
                                    if issubclass(w.category, ReliabilityWarning)))
+    if "note_vi" in rel.columns:
+        notes += [Note("reliability", f"Thang {r.scale}: {r.note_vi}", f"Scale {r.scale}: {r.note_en}")
+                  for r in rel.itertuples() if r.note_vi]
     return Analysis(instrument=inst, cleaned=cleaned, design=design, scores=scores, items=items,
                     reliability=rel, reliability_items=rel_items, reliability_warnings=messages,
-                    weighting=design.weighting_report())
+                    weighting=design.weighting_report(), notes=tuple(notes))
 
 
 def weighting_for_report(design: SurveyDesign) -> WeightingReport:
