@@ -189,8 +189,9 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
     """
     cleaned = clean(frame, inst, exclude=exclude)
     if cleaned.n_kept == 0:
-        why = ", ".join(f"{r.rule}: {r.rows_excluded}" for r in cleaned.summary.itertuples()
-                        if r.rows_excluded)
+        summ = cleaned.summary
+        why = ", ".join(f"{r}: {k}" for r, k in zip(summ["rule"], summ["rows_excluded"], strict=True)
+                        if k)
         raise AnalysisError(
             f"no questionnaire is left to analyse: {cleaned.n_in} read, all excluded by the checks"
             f" ({why or 'none read'}). Fix: export the complete responses too, or change the "
@@ -218,8 +219,9 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
     messages = tuple(dict.fromkeys(str(w.message) for w in caught
                                    if issubclass(w.category, ReliabilityWarning)))
     if "note_vi" in rel.columns:
-        notes += [Note("reliability", f"Thang {r.scale}: {r.note_vi}", f"Scale {r.scale}: {r.note_en}")
-                  for r in rel.itertuples() if r.note_vi]
+        notes += [Note("reliability", f"Thang {sc}: {vi}", f"Scale {sc}: {en}")
+                  for sc, vi, en in zip(rel["scale"], rel["note_vi"], rel["note_en"], strict=True)
+                  if isinstance(vi, str) and vi]
     return Analysis(instrument=inst, cleaned=cleaned, design=design, scores=scores, items=items,
                     reliability=rel, reliability_items=rel_items, reliability_warnings=messages,
                     weighting=design.weighting_report(), notes=tuple(notes))

@@ -105,4 +105,4 @@ def test_cli_report_on_an_export(tmp_path: Path, demo_run) -> None:
                                  "--out", str(tmp_path / "rep")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "rep" / "bao_cao.xlsx").exists()
-    assert "200 responses read" in r.output
+    assert "200 phiếu đọc được" in r.output
