@@ -13,16 +13,18 @@ instrument      :func:`load_instrument`, :func:`load_all`, :func:`bundled_instru
 LimeSurvey      :class:`LimeSurvey`, :func:`load_config`, :func:`deploy`, :func:`pull_responses`,
                 :func:`fieldwork_status`, :func:`read_lss`
 import          :func:`read_export`, :func:`import_export`, :func:`read_processed`,
-                :func:`label_frame`, :func:`bundled_example`
+                :func:`label_frame`, :func:`bundled_example`, :func:`codebook_from_instrument`
 check, clean    :func:`run_checks`, :func:`clean`, :data:`RULES`
-design, weight  :func:`design_from_tidy`, :class:`SurveyDesign`, :func:`read_margins`
+design, weight  :func:`design_from_tidy`, :class:`SurveyDesign`, :func:`read_margins`,
+                :func:`example_margins`
 estimate        :func:`proportion`, :func:`mean`, :func:`total`, :func:`ciprop`
 score           :func:`score`, :func:`item_table`, :func:`coverage`
-reliability     :func:`alpha`, :func:`reliability_table`
+reliability     :func:`reliability_inputs`, :func:`alpha`, :func:`reliability_table`
 whole chain     :func:`analyse`, :class:`Analysis`
 compare         :func:`compare_official`, :func:`bundled_official`, :func:`match_province`,
                 :func:`change_between_waves`, :func:`league_table`
-report          :class:`ReportInputs`, :func:`write_all`
+report          :func:`report_inputs`, :class:`ReportInputs`, :func:`write_all`,
+                :func:`bar_chart`, :func:`trend_chart`, :func:`gap_chart`
 planning        :func:`sample_size`, :func:`allocate`
 errors          :class:`CchcSurveyError`
 ==============  ===========================================================================
@@ -56,7 +58,8 @@ _EXPORTS: dict[str, str] = {
     "fieldwork_status": "limesurvey.status", "read_lss": "codebook",
     # import
     "read_export": "tidy", "label_frame": "tidy", "import_export": "processed",
-    "read_processed": "processed", "bundled_example": "bundled",
+    "read_processed": "processed", "bundled_example": "bundled", "example_margins": "bundled",
+    "codebook_from_instrument": "codebook",
     # check and clean
     "run_checks": "checks", "clean": "checks", "RULES": "checks",
     # design, weight
@@ -65,21 +68,24 @@ _EXPORTS: dict[str, str] = {
     "proportion": "estimate", "mean": "estimate", "total": "estimate", "ciprop": "estimate",
     "score": "indices.score", "item_table": "indices.score", "coverage": "indices.score",
     "alpha": "reliability", "reliability_table": "reliability",
+    "reliability_inputs": "pipeline",
     # the chain
     "analyse": "pipeline", "Analysis": "pipeline",
     # compare
     "compare_official": "compare", "change_between_waves": "compare", "league_table": "compare",
     "bundled_official": "official", "match_province": "official",
     # report
-    "ReportInputs": "report", "write_all": "report",
+    "ReportInputs": "report", "write_all": "report", "report_inputs": "assemble",
+    "bar_chart": "report.charts", "trend_chart": "report.charts", "gap_chart": "report.charts",
     # planning
     "sample_size": "sampling", "allocate": "sampling",
 }
 
 if TYPE_CHECKING:
-    from .bundled import bundled_example, bundled_instrument
+    from .assemble import report_inputs
+    from .bundled import bundled_example, bundled_instrument, example_margins
     from .checks import RULES, clean, run_checks
-    from .codebook import read_lss
+    from .codebook import codebook_from_instrument, read_lss
     from .compare import change_between_waves, compare_official, league_table
     from .design import SurveyDesign
     from .estimate import ciprop, mean, proportion, total
@@ -92,11 +98,12 @@ if TYPE_CHECKING:
     from .limesurvey.status import fieldwork_status
     from .margins import read_margins
     from .official import bundled_official, match_province
-    from .pipeline import Analysis, analyse
+    from .pipeline import Analysis, analyse, reliability_inputs
     from .processed import import_export, read_processed
     from .project import Project, find_project, init_project, open_project
     from .reliability import alpha, reliability_table
     from .report import ReportInputs, write_all
+    from .report.charts import bar_chart, gap_chart, trend_chart
     from .sampling import allocate, sample_size
     from .tidy import label_frame, read_export
 

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from . import QUESTIONNAIRES
-from .checks import FLAG_COLUMNS
+from .assemble import report_inputs
 from .cli.common import write_table
 from .compare import change_between_waves, compare_official, for_report, league_table
 from .errors import CchcSurveyError
@@ -29,8 +29,8 @@ from .generate import DemoDesign, generate, population_margins, write_limesurvey
 from .indices.score import design_from_tidy, pivot_units_waves, score, unit_wave_table
 from .instrument import Instrument, load_all
 from .official import bundled_official
-from .pipeline import Analysis, analyse, provenance, weighting_for_report
-from .report import ReportInputs, write_all
+from .pipeline import Analysis, analyse
+from .report import write_all
 from .tidy import read_export
 
 DEMO_SIZES = {"sipas_one_stop": 1800, "sipas_2023": 1200, "papi_mirror": 1200, "par_survey": 600}
@@ -165,7 +165,6 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
     names = {"sipas_one_stop": "SIPAS (Một cửa)", "sipas_2023": "SIPAS 2023",
              "papi_mirror": "PAPI", "par_survey": "PAR Index"}
     order = [k for k in names if k in res.analyses] + [k for k in res.analyses if k not in names]
-    scores = {names.get(k, k): res.analyses[k].default_scores for k in order}
     one = res.analyses["sipas_one_stop"]
     trend, league = tracking_tables(one)
     out.mkdir(parents=True, exist_ok=True)
@@ -179,19 +178,12 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
                 out / "sipas_unit_by_month_grid.csv", quiet=True)
     cmp = official_comparison(res)
     write_table(cmp, out / "comparison_official.csv", quiet=True)
-    provs = [p for a in res.analyses.values() for p in provenance(a.instrument)]
-    flags = pd.concat([a.cleaned.flags.assign(instrument=k) for k, a in res.analyses.items()],
-                      ignore_index=True)
-    texts = one.design.data["ykien"].dropna() if "ykien" in one.design.data else None
-    inputs = ReportInputs(
+    inputs = report_inputs(
+        {names.get(k, k): res.analyses[k] for k in order},
         title="Khảo sát mức độ hài lòng của người dân, tổ chức (dữ liệu minh họa)",
-        organisation=ORGANISATION, parent_organisation=PARENT, place="Minh Họa",
+        organisation=ORGANISATION, parent=PARENT, place="Minh Họa",
         period="6 tháng đầu năm 2026", date=dt.date(2026, 7, 15), doc_symbol="BC-SNV",
-        scores=scores, comparison=for_report(cmp) if len(cmp) else None,
-        checks=flags[FLAG_COLUMNS],
-        weighting=weighting_for_report(one.design), free_texts=texts,
-        free_text_question=one.instrument.item("ykien").text.vi, provenance=provs,
-        unit_var=one.instrument.design.unit, wave_var="wave")
+        comparison=for_report(cmp) if len(cmp) else None, free_text="ykien")
     with _status(con, "writing Excel, HTML, Word and charts ..."):
         paths = write_all(inputs, out)
     for k, p in paths.items():

@@ -19,7 +19,7 @@ The conventions every command follows (errors, exit codes, messages, project) ar
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -169,21 +169,6 @@ def _source(source: str) -> tuple[str, Path]:
     raise _Usage(t("report.no_source", source=source, known=", ".join(known) or "-"))
 
 
-def _report_inputs(an: Any, inst: Instrument, *, title: str, organisation: str, period: str,
-                   parent: str, place: str) -> Any:
-    from ..checks import FLAG_COLUMNS
-    from ..pipeline import provenance, weighting_for_report
-    from ..report import ReportInputs
-
-    return ReportInputs(
-        title=title or inst.title.vi, organisation=organisation, period=period,
-        parent_organisation=parent, place=place,
-        scores={inst.methodology.index: an.default_scores},
-        checks=an.cleaned.flags[FLAG_COLUMNS],
-        weighting=weighting_for_report(an.design), provenance=provenance(inst),
-        unit_var=inst.design.unit or "donvi")
-
-
 @app.command()
 def report(source: Annotated[str, typer.Argument(
                help="A LimeSurvey response export (any format), a processed survey folder "
@@ -209,6 +194,7 @@ def report(source: Annotated[str, typer.Argument(
                     "(a CSV saved by Excel on Vietnamese Windows) or utf-16.")] = None,
            ) -> None:
     """Read SOURCE, check, weight, score and write the Excel, HTML and Word reports and charts."""
+    from ..assemble import report_inputs
     from ..pipeline import analyse
     from ..report import write_all
 
@@ -247,10 +233,8 @@ def report(source: Annotated[str, typer.Argument(
         ms = [read_margins(m) for m in margins] if margins else None
         with console.status(t("report.computing")):
             an = analyse(frame, inst, margins=ms)
-        inputs = _report_inputs(
-            an, inst, title=title, period=period if period is not None else (proj.period if proj else ""),
-            organisation=organisation or (proj.unit if proj and proj.unit else "Sở Nội vụ"),
-            parent=proj.parent if proj else "", place=proj.place if proj else "")
+        inputs = report_inputs(an, title=title, period=period or "", organisation=organisation or "",
+                               project=proj)
         dest = out or ((proj.reports if proj else Path("reports")) / name)
         with console.status(t("report.writing")):
             paths = write_all(inputs, dest, lang=current_lang().value)
