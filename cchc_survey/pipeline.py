@@ -122,7 +122,10 @@ def reliability_tables(scales: Mapping[str, pd.DataFrame], *, weights: np.ndarra
     items: list[pd.DataFrame] = []
     for k, v in scales.items():
         try:
-            summary, item_rows = alpha(v, scale=str(k), weights=weights)
+            # a handful of questionnaires can make a ratio 0/0 or x/0 (e.g. two items that agree
+            # perfectly): the statistic is then NaN or inf in its place, not a warning
+            with np.errstate(divide="ignore", invalid="ignore"):
+                summary, item_rows = alpha(v, scale=str(k), weights=weights)
         except (ReliabilityError, np.linalg.LinAlgError) as exc:
             # too few questionnaires or items with variance: the scale's row says why
             vi, en = _not_computed(exc, v)

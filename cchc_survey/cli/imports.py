@@ -13,6 +13,7 @@ import pandas as pd
 import typer
 
 from ..errors import CchcSurveyError
+from .common import data_dir as default_data_dir
 from .common import fail
 
 
@@ -60,8 +61,9 @@ def register(app: typer.Typer) -> None:
         encoding: Annotated[str | None, typer.Option(
             "--encoding", help="Text encoding when the file is not UTF-8 and has no BOM, "
             "e.g. cp1258.")] = None,
-        data_dir: Annotated[Path, typer.Option(
-            "--data-dir", help="Folder holding raw/ and processed/.")] = Path("data"),
+        data_dir: Annotated[Path | None, typer.Option(
+            "--data-dir", help="Folder holding raw/ and processed/ (default: the project's "
+            "data/).")] = None,
         warn: Annotated[bool, typer.Option(
             "--warn", help="Keep going on value errors (they are listed) instead of "
             "stopping.")] = False,
@@ -69,12 +71,13 @@ def register(app: typer.Typer) -> None:
         """Import an export: keep it as a raw snapshot and merge it into data/processed/."""
         from ..processed import import_export
 
+        folder = default_data_dir(data_dir)
         try:
             inst = None
             if instrument is not None:
                 inst, _ = _load_source(instrument)
             rep = import_export(file, inst, lss=lss, survey=survey, encoding=encoding,
-                                raw_root=data_dir / "raw", processed_root=data_dir / "processed",
+                                raw_root=folder / "raw", processed_root=folder / "processed",
                                 on_error="warn" if warn else "raise")
         except CchcSurveyError as exc:
             fail(exc)

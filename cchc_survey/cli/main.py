@@ -110,6 +110,8 @@ def instruments(
         folder = proj.questionnaires if proj is not None else QUESTIONNAIRES
     try:
         insts = load_all(folder)
+        if not insts:
+            raise CchcSurveyError(t("instruments.none", folder=folder))
     except CchcSurveyError as exc:
         fail(exc)
     for inst in insts.values():

@@ -62,6 +62,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "instruments.unverified": ("CHƯA kiểm chứng", "NOT verified"),
     "instruments.line": ("{id} v{version}: {title} — {n} câu hỏi, {index} ({flag})",
                          "{id} v{version}: {title} — {n} items, {index} ({flag})"),
+    "instruments.none": ("{folder}: không có phiếu khảo sát (*.yaml) nào. Cách sửa: đưa thư mục "
+                         "chứa các tệp phiếu, ví dụ questionnaires/",
+                         "{folder}: no instrument (*.yaml) there. Fix: give the folder of the "
+                         "instrument files, e.g. questionnaires/"),
     "lss.wrote": ("đã ghi {path}", "wrote {path}"),
     # report
     "report.reading": ("đang đọc dữ liệu ...", "reading the data ..."),

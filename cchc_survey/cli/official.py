@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -9,7 +10,36 @@ import pandas as pd
 import typer
 
 from ..errors import CchcSurveyError
-from .common import fail, write_table
+from .common import fail, project, write_table
+
+
+class Formula(StrEnum):
+    """Sample-size formulas."""
+
+    yamane = "yamane"
+    cochran = "cochran"
+
+
+class Allocation(StrEnum):
+    """Ways to share a total sample among strata."""
+
+    proportional = "proportional"
+    neyman = "neyman"
+
+
+class Era(StrEnum):
+    """Which list of provinces the official values are matched against."""
+
+    old = "old"
+    new = "new"
+
+
+class Index(StrEnum):
+    """The official indices."""
+
+    PAPI = "PAPI"
+    SIPAS = "SIPAS"
+    PAR = "PAR"
 
 
 def _out(df: pd.DataFrame, path: Path | None) -> None:
@@ -23,14 +53,14 @@ def sample_size_cmd(
     margin: Annotated[float, typer.Option("--margin", "-e", help="target margin of error, e.g. 0.05")],
     population: Annotated[int | None, typer.Option("--population", "-N",
                                                    help="population size (units served)")] = None,
-    formula: Annotated[str, typer.Option(help="yamane (n = N/(1+N·e²)) or cochran")] = "cochran",
+    formula: Annotated[Formula, typer.Option(help="yamane (n = N/(1+N·e²)) or cochran")] = Formula.cochran,
     deff: Annotated[float, typer.Option(help="design effect (1 = simple random sample)")] = 1.0,
     p: Annotated[float, typer.Option(help="expected proportion (0.5 = most cautious)")] = 0.5,
     conf: Annotated[float, typer.Option(help="confidence level")] = 0.95,
     strata: Annotated[Path | None, typer.Option(
         help="CSV with columns stratum,N[,S]: per-stratum sizes, or an allocation of --total")] = None,
     total: Annotated[int | None, typer.Option(help="total n to allocate across --strata")] = None,
-    allocation: Annotated[str, typer.Option(help="proportional or neyman")] = "proportional",
+    allocation: Annotated[Allocation, typer.Option(help="proportional or neyman")] = Allocation.proportional,
     out: Annotated[Path | None, typer.Option(help="write the table to .csv or .xlsx")] = None,
 ) -> None:
     """Sample size for a target margin of error (per unit/stratum, or allocated across strata)."""
@@ -38,11 +68,11 @@ def sample_size_cmd(
 
     try:
         if strata is None:
-            n = sample_size(margin, N=population, formula=formula,  # type: ignore[arg-type]
+            n = sample_size(margin, N=population, formula=formula.value,
                             p=p, conf=conf, deff=deff)
             e = margin_of_error(n if population is None else min(n, population), p=p, conf=conf,
                                 deff=deff, N=population)
-            typer.echo(f"n = {n} (formula={formula}, N={population}, e={margin}, deff={deff}, "
+            typer.echo(f"n = {n} (formula={formula.value}, N={population}, e={margin}, deff={deff}, "
                        f"p={p}, conf={conf}); margin reached = {e:.4f}")
             return
         tab = pd.read_csv(strata, dtype={"stratum": str})
@@ -50,12 +80,12 @@ def sample_size_cmd(
             raise typer.BadParameter(f"{strata}: needs columns stratum,N (and S for neyman)")
         Ns = pd.Series(tab["N"].to_numpy(dtype=float), index=tab["stratum"])
         if total is None:
-            res = sample_size_by_stratum(Ns, margin, formula=formula,  # type: ignore[arg-type]
+            res = sample_size_by_stratum(Ns, margin, formula=formula.value,
                                          p=p, conf=conf, deff=deff)
         else:
             S = (pd.Series(tab["S"].to_numpy(dtype=float), index=tab["stratum"])
                  if "S" in tab else None)
-            res = allocate(total, Ns, S_h=S, method=allocation)  # type: ignore[arg-type]
+            res = allocate(total, Ns, S_h=S, method=allocation.value)
         _out(res, out)
     except CchcSurveyError as exc:
         fail(exc)
@@ -125,9 +155,10 @@ def check_cmd(
 @official_app.command("compare")
 def compare_cmd(
     scores: Annotated[Path, typer.Argument(help="score table (.csv) from the estimate step")],
-    province: Annotated[str, typer.Option(help="province of the survey, any spelling")],
-    index: Annotated[str | None, typer.Option(help="PAPI, SIPAS or PAR")] = None,
-    era: Annotated[str, typer.Option(help="old (63 provinces) or new (34 units from 2025)")] = "old",
+    province: Annotated[str | None, typer.Option(
+        help="province of the survey, any spelling (default: the project's)")] = None,
+    index: Annotated[Index | None, typer.Option(help="PAPI, SIPAS or PAR")] = None,
+    era: Annotated[Era, typer.Option(help="old (63 provinces) or new (34 units from 2025)")] = Era.old,
     official: Annotated[Path | None, typer.Option(help="official table; default bundled")] = None,
     scale: Annotated[float, typer.Option(help="multiply survey numbers (100: proportion->%)")] = 1.0,
     out: Annotated[Path | None, typer.Option(help="write the comparison here")] = None,
@@ -143,8 +174,13 @@ def compare_cmd(
         sc = pd.read_csv(scores, dtype={c: str for c in STR_COLUMNS}, keep_default_na=False,
                          na_values={c: [""] for c in ("estimate", "se", "ci_low", "ci_high",
                                                       "ci_level", "df", "n", "n_eff", "deff")})
-        res = compare_official(sc, off, province=province, index=index,
-                               era=era, scale=scale)  # type: ignore[arg-type]
+        proj = project()
+        where = province or (proj.province if proj is not None else "")
+        if not where:
+            raise typer.BadParameter("give --province (or set province in the project file)",
+                                     param_hint="--province")
+        res = compare_official(sc, off, province=where, index=index.value if index else None,
+                               era=era.value, scale=scale)
     except CchcSurveyError as exc:
         fail(exc)
         return
