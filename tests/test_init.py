@@ -59,7 +59,8 @@ def test_the_project_is_found_from_any_folder_inside_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text, match", [
-    ('[limesurvey]\nurl = "https://x.vn/rc"\npassword = "hunter2"\n', "limesurvey.password looks like a secret"),
+    ('[limesurvey]\nurl = "https://x.vn/rc"\npassword = "hunter2"\n',
+     "limesurvey.password looks like a secret"),
     ('[project]\nunit = "Sở"\napi_key = "k"\n', "project.api_key looks like a secret"),
     ('[limesurvey]\nurl = "https://me:pw@x.vn/rc"\n', "carries a login"),
     ('[project\nunit = "Sở"\n', "cannot be read"),
