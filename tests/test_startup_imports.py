@@ -55,4 +55,4 @@ def test_every_public_name_resolves() -> None:
         assert getattr(cchc_survey, name) is not None, name
     assert set(cchc_survey._EXPORTS) <= set(dir(cchc_survey))
     with pytest.raises(AttributeError, match="no attribute 'nope'"):
-        cchc_survey.nope  # noqa: B018
+        cchc_survey.nope
