@@ -14,6 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -109,15 +110,25 @@ def reliability_scales(inst: Instrument) -> dict[str, list[Item]]:
     return out
 
 
+class ReliabilityTables(NamedTuple):
+    """One summary row per scale (``note_vi``/``note_en`` say why a scale could not be computed)
+    and one row per item of every computed scale."""
+
+    summary: pd.DataFrame
+    items: pd.DataFrame
+
+
 def reliability_tables(scales: Mapping[str, pd.DataFrame], *, weights: np.ndarray | None = None
-                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                       ) -> ReliabilityTables:
     """:func:`~cchc_survey.reliability.reliability_table` and ``item_table`` of ``scales``.
 
     One :func:`~cchc_survey.reliability.alpha` per scale gives both (the item rows do not depend
-    on the weights or on omega), instead of one call for each table.
+    on the weights or on omega), instead of one call for each table. A scale that cannot be
+    computed (too few questionnaires, fewer than 2 items with variance) gets a summary row with
+    the reason instead of stopping the others.
     """
     if not scales:
-        return pd.DataFrame(), pd.DataFrame()
+        return ReliabilityTables(pd.DataFrame(), pd.DataFrame())
     summaries: list[dict[str, object]] = []
     items: list[pd.DataFrame] = []
     for k, v in scales.items():
@@ -125,17 +136,17 @@ def reliability_tables(scales: Mapping[str, pd.DataFrame], *, weights: np.ndarra
             # a handful of questionnaires can make a ratio 0/0 or x/0 (e.g. two items that agree
             # perfectly): the statistic is then NaN or inf in its place, not a warning
             with np.errstate(divide="ignore", invalid="ignore"):
-                summary, item_rows = alpha(v, scale=str(k), weights=weights)
+                res = alpha(v, scale=str(k), weights=weights)
         except (ReliabilityError, np.linalg.LinAlgError) as exc:
             # too few questionnaires or items with variance: the scale's row says why
             vi, en = _not_computed(exc, v)
             summaries.append({"scale": str(k), "k": v.shape[1],
                               "n": int(v.notna().any(axis=1).sum()), "note_vi": vi, "note_en": en})
             continue
-        summaries.append({**summary, "note_vi": "", "note_en": ""})
-        items.append(item_rows)
-    return (pd.DataFrame(summaries),
-            pd.concat(items, ignore_index=True) if items else pd.DataFrame())
+        summaries.append({**res.summary, "note_vi": "", "note_en": ""})
+        items.append(res.items)
+    return ReliabilityTables(pd.DataFrame(summaries),
+                             pd.concat(items, ignore_index=True) if items else pd.DataFrame())
 
 
 def _not_computed(exc: Exception, x: pd.DataFrame) -> tuple[str, str]:

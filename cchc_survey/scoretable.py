@@ -29,7 +29,21 @@ method                  how the number was made (``taylor``, ``bootstrap``, ``un
 source                  the methodology source the row rests on
 verified                whether that methodology was checked against the official text
 note_vi, note_en        a caveat to print beside the number (e.g. an unverified method)
+domain_df               the degrees of freedom the estimate rests on: PSUs - strata among those
+                        holding a valid answer in the domain (Korn & Graubard 1999; R's
+                        ``degf`` of the domain's subset). ``df`` is the one the interval used
+                        (the domain's by default, the design's with ``df="design"``; at least 1)
+flag                    reliability by the presentation standard
+                        (:mod:`cchc_survey.estimate.flags`, NCHS 2017 by default): ``ok``,
+                        ``review`` (show, but degrees of freedom are few), ``unreliable`` (show
+                        only with the warning, never rank); ``""`` = not assessed
+flag_reason             the rules broken, with their numbers (``n_eff 12.3 < 30; df 4 < 8``)
+flag_vi, flag_en        the flag in the reader's words (``Ước lượng kém tin cậy: cỡ mẫu hiệu
+                        dụng 12,3 < 30``); ``""`` when the flag is ``ok`` or not assessed
 ======================  =====================================================================
+
+The last five columns were added after the first release: a table built without them gets
+``domain_df`` NaN and empty flags (not assessed), so older tables still load.
 """
 
 from __future__ import annotations
@@ -47,8 +61,13 @@ COLUMNS: tuple[str, ...] = (
     "group_var", "group_value", "group_label_vi", "group_label_en",
     "estimate", "se", "ci_low", "ci_high", "ci_level", "df", "n", "n_eff", "deff",
     "unit", "method", "source", "verified", "note_vi", "note_en",
+    "domain_df", "flag", "flag_reason", "flag_vi", "flag_en",
 )
-FLOAT_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "ci_level", "df", "n_eff", "deff")
+FLOAT_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "ci_level", "df", "n_eff", "deff",
+                 "domain_df")
+FLAG_COLUMNS: tuple[str, ...] = ("domain_df", "flag", "flag_reason", "flag_vi", "flag_en")
+"""The reliability columns (the report shows ``flag_vi`` beside a flagged estimate)."""
+FLAG_VALUES: tuple[str, ...] = ("ok", "review", "unreliable", "")
 INT_COLUMNS = ("n",)
 BOOL_COLUMNS = ("verified",)
 STR_COLUMNS = tuple(c for c in COLUMNS if c not in (*FLOAT_COLUMNS, *INT_COLUMNS, *BOOL_COLUMNS))

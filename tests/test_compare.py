@@ -212,39 +212,79 @@ def test_change_between_waves():
         change_between_waves(_scores(rows), order=["2025-Q1"])
 
 
-def _league_scores(units):
+def _league_scores(units, df=40.0):
+    z = stats.t.ppf(0.975, df)
     return _scores([{"code": "SIPAS", "group_var": "donvi", "group_value": u, "estimate": e,
-                     "ci_low": lo, "ci_high": hi} for u, e, lo, hi in units])
+                     "se": se, "ci_low": e - z * se, "ci_high": e + z * se, "df": df,
+                     "flag": flag, "flag_vi": "Ước lượng kém tin cậy: x" if flag == "unreliable"
+                     else ""}
+                    for u, e, se, flag in units])
 
 
-UNITS = [("A", 90.0, 88.0, 92.0), ("B", 87.0, 85.5, 88.5), ("C", 86.0, 84.0, 87.5),
-         ("D", 80.0, 78.0, 82.0), ("E", 79.0, 77.5, 81.0), ("F", 70.0, 65.0, 75.0)]
+# planted: two groups of two units 25 points apart (A, B ~ 90; C, D ~ 60), one unit (E) far below
+# but flagged unreliable, and one in between (F) whose interval touches both groups' edges
+PLANTED = [("A", 90.0, 1.5, "ok"), ("B", 88.0, 1.5, "ok"), ("C", 61.0, 2.5, "ok"),
+           ("D", 59.0, 2.5, "ok"), ("E", 30.0, 9.0, "unreliable")]
 
 
-def test_league_table_ranks_only_non_overlapping_units_apart():
-    lt = league_table(_league_scores(UNITS), code="SIPAS", group_var="donvi")
-    assert lt["unit"].tolist() == ["A", "B", "C", "D", "E", "F"]
-    # Brute force: best rank = 1 + units wholly above; worst = n - units wholly below.
-    for u, _, lo, hi in UNITS:
-        above = sum(1 for _, _, lo2, _ in UNITS if lo2 > hi)
-        below = sum(1 for _, _, _, hi2 in UNITS if hi2 < lo)
-        row = lt[lt["unit"] == u].iloc[0]
-        assert (row["rank_best"], row["rank_worst"]) == (1 + above, 6 - below)
-    assert lt["rank_range"].tolist() == ["1–2", "1–3", "2–3", "4–5", "4–5", "6"]
-    assert lt["tier"].tolist() == [1, 1, 1, 2, 2, 3]
-    assert lt["tier_size"].tolist() == [3, 3, 3, 2, 2, 1]
-    # No two overlapping units are in different tiers.
+def _holm(p):
+    order = np.argsort(p)
+    m = len(p)
+    adj = np.maximum.accumulate([min(1.0, (m - k) * p[o]) for k, o in enumerate(order)])
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def test_league_table_separates_planted_differences_and_never_ranks_flagged_units():
+    lt = league_table(_league_scores(PLANTED), code="SIPAS", group_var="donvi")
+    assert lt["unit"].tolist() == ["A", "B", "C", "D", "E"]
+    assert lt["tier"].tolist()[:4] == [1, 1, 2, 2] and pd.isna(lt["tier"].iloc[4])
+    assert lt["ranked"].tolist() == [True, True, True, True, False]
+    assert lt["rank_range"].tolist() == ["1–2", "1–2", "3–4", "3–4", ""]
+    assert lt["note_vi"].iloc[4] == "Không xếp hạng: Ước lượng kém tin cậy: x"
+    assert lt["tier_size"].tolist()[:4] == [2, 2, 2, 2]
+    assert "Holm correction over 6 pairs" in lt["method"].iloc[0]
+    # every interval is shown, the unranked one too
+    assert lt["ci_low"].notna().all() and lt["ci_high"].notna().all()
+    # the tests by hand: t on 40 df, Holm over the 6 pairs of the 4 ranked units
+    est = np.array([90.0, 88.0, 61.0, 59.0])
+    se = np.array([1.5, 1.5, 2.5, 2.5])
+    pairs = [(i, j) for i in range(4) for j in range(i + 1, 4)]
+    p = np.array([2 * stats.t.sf(abs(est[i] - est[j]) / math.hypot(se[i], se[j]), 40)
+                  for i, j in pairs])
+    adj = dict(zip(pairs, _holm(p), strict=True))
+    assert adj[(0, 1)] > 0.05 and adj[(2, 3)] > 0.05  # ties inside the groups
+    assert all(adj[(i, j)] < 0.05 for i in (0, 1) for j in (2, 3))  # groups apart
+
+
+def test_league_table_non_overlapping_units_are_never_in_one_tier():
+    """With many units Holm can leave a difference non-significant although the two intervals
+    do not overlap; such units still go to different tiers."""
+    rng = np.random.default_rng(4)
+    units = [(f"U{i:02d}", float(e), 2.0, "ok") for i, e in enumerate(np.sort(rng.uniform(50, 80, 30))[::-1])]
+    lt = league_table(_league_scores(units), code="SIPAS", group_var="donvi")
     for _, a in lt.iterrows():
         for _, b in lt.iterrows():
-            if a["ci_low"] <= b["ci_high"] and b["ci_low"] <= a["ci_high"]:
-                assert a["tier"] == b["tier"]
+            if a["ci_low"] > b["ci_high"]:
+                assert a["tier"] < b["tier"], (a["unit"], b["unit"])
+    # tiers run down the estimates: each unit's tier is at most the next one's
+    assert (np.diff(lt["tier"].to_numpy(dtype=int)) >= 0).all()
+    none = league_table(_league_scores(units), code="SIPAS", group_var="donvi", correction="none")
+    assert none["tier"].max() >= lt["tier"].max()  # fewer ties without a correction
+    with pytest.raises(ComparisonError, match="correction="):
+        league_table(_league_scores(units), code="SIPAS", group_var="donvi", correction="sidak")
 
 
-def test_league_table_chain_of_overlaps_is_one_tier_and_errors():
-    chain = [("P", 10.0, 9.0, 11.0), ("Q", 8.5, 7.5, 9.5), ("R", 7.0, 6.0, 8.0)]
-    lt = league_table(_league_scores(chain), code="SIPAS", group_var="donvi")
-    assert lt["tier"].tolist() == [1, 1, 1]
-    assert lt["rank_range"].tolist() == ["1–2", "1–3", "2–3"]
+def test_league_table_uses_given_covariances_and_errors():
+    two = [("P", 10.0, 1.0, "ok"), ("Q", 7.5, 1.0, "ok")]
+    lt = league_table(_league_scores(two), code="SIPAS", group_var="donvi")
+    assert lt["tier"].tolist() == [1, 1]  # t = 2.5/sqrt(2) = 1.77: tied
+    cov = pd.DataFrame([[1.0, 0.8], [0.8, 1.0]], index=["P", "Q"], columns=["P", "Q"])
+    lt2 = league_table(_league_scores(two), code="SIPAS", group_var="donvi", cov=cov)
+    assert lt2["tier"].tolist() == [1, 2]  # t = 2.5/sqrt(0.4) = 3.95: apart
+    assert "covariances given" in lt2["method"].iloc[0]
+    chain = [("P", 10.0, 0.5, "ok"), ("Q", 8.5, 0.5, "ok"), ("R", 7.0, 0.5, "ok")]
     with pytest.raises(ComparisonError, match="no confidence interval"):
         league_table(_scores([{"code": "SIPAS", "group_var": "donvi", "group_value": "X",
                                "estimate": 1.0}]), code="SIPAS", group_var="donvi")

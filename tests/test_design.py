@@ -250,3 +250,28 @@ def test_domain_psu_totals_equal_dense_residualisation(des: SurveyDesign, how: s
 def test_errors_are_package_errors() -> None:
     assert issubclass(WeightingError, CchcSurveyError)
     assert issubclass(DesignError, CchcSurveyError)
+
+
+def test_weight_checks_say_when_weights_hurt() -> None:
+    """Extreme weight ratio, Kish deff and thin raking cells against the declared thresholds
+    (weight_checks.yaml), with a trimming bound offered; numbers by hand."""
+    rng = np.random.default_rng(2)
+    n = 400
+    df = pd.DataFrame({"w": np.r_[np.full(n - 4, 1.0), [40.0, 40.0, 40.0, 40.0]],
+                       "g": np.r_[np.repeat(["a", "b"], [n - 10, 6]), ["a"] * 4],
+                       "y": rng.integers(0, 2, n)})
+    des = SurveyDesign.from_frame(df, weights="w")
+    chk = des.weight_checks()
+    ratio = chk.set_index("check").loc["weight_ratio"]
+    assert ratio["value"] == 40.0 and ratio["threshold"] == 10.0 and not ratio["ok"]
+    w = df["w"].to_numpy()
+    kish = n * np.sum(w**2) / w.sum() ** 2
+    k = chk.set_index("check").loc["kish_deff"]
+    assert k["value"] == pytest.approx(kish) and k["ok"] == (kish <= 2.0)
+    assert ratio["suggestion"].startswith("design.trim(upper=3.5)")  # 3.5 x median 1
+    assert "Trọng số lớn nhất gấp 40.0 lần nhỏ nhất" in ratio["message_vi"]
+    rk = des.rake([pd.DataFrame({"g": ["a", "b"], "Freq": [500.0, 60.0]})], maxit=20)
+    cells = rk.weight_checks()
+    thin = cells[cells["check"] == "cell_respondents"]
+    assert thin["where"].tolist() == ["rake: g = b"] and thin["value"].tolist() == [6.0]
+    assert rk.weighting_report()["n_resp"].tolist() == [394, 6]

@@ -12,6 +12,7 @@ from scipy import stats
 
 from cchc_survey import estimate as E
 from cchc_survey.design import SurveyDesign
+from cchc_survey.estimate import kernels as K
 from cchc_survey.scoretable import COLUMNS
 
 FIX = Path(__file__).parent / "fixtures" / "oracle"
@@ -85,8 +86,10 @@ def test_item_nobody_answered_in_a_domain(des: SurveyDesign, df: pd.DataFrame) -
 
 def test_zero_variance_item_has_zero_se(des: SurveyDesign, df: pd.DataFrame) -> None:
     y = np.where(df["sat_acc_1"].isna(), np.nan, 1.0)
-    r = E.proportion(des, y)
+    with pytest.warns(E.EstimationWarning, match=r"design effect undefined \(NaN\) for 1 "):
+        r = E.proportion(des, y)
     assert r.estimate[0, 0] == 1.0 and r.se[0, 0] == 0.0
+    assert np.isnan(r.deff[0, 0]) and np.isnan(r.deff_replace[0, 0]) and np.isnan(r.n_eff[0, 0])
 
 
 def test_to_frame_is_a_score_table(des: SurveyDesign, df: pd.DataFrame) -> None:
@@ -138,7 +141,9 @@ def test_ciprop_asin_beta_by_formula(des: SurveyDesign) -> None:
     assert a.extra["ci_low"] == pytest.approx(np.sin(np.arcsin(np.sqrt(p)) - h) ** 2, rel=1e-14)
     assert a.ci(0.95) == (a.extra["ci_low"], a.extra["ci_high"])
     assert a.to_frame()["ci_low"].iloc[0] == a.extra["ci_low"]
-    assert a.ci(0.9)[0] == pytest.approx(p - stats.t.ppf(0.95, 46) * se)
+    h90 = stats.t.ppf(0.95, 46) * se / (2 * np.sqrt(p * (1 - p)))
+    assert a.ci(0.9)[0] == pytest.approx(np.sin(np.arcsin(np.sqrt(p)) - h90) ** 2, rel=1e-13)
+    assert a.ci(0.9, method="mean")[0] == pytest.approx(p - stats.t.ppf(0.95, 46) * se)
     mean = E.ciprop(des, "sat_overall", method="mean")
     assert mean.extra["ci_high"] == pytest.approx(p + t * se, rel=1e-14)
     with pytest.raises(E.EstimationError, match="not one of"):
@@ -258,8 +263,8 @@ def test_one_pass_over_several_domain_variables_equals_the_definition(
          "poststratify": lambda: des.poststratify(["gender", "age_group"], ga),
          "rake": lambda: des.rake([ga, area], maxit=100, epsilon=1e-12),
          "linear": lambda: des.calibrate([ga, area])}[how]()
-    monkeypatch.setattr(E, "_CHUNK_ROWS", 97)  # block edges fall inside cells
-    monkeypatch.setattr(E, "_THREADS", threads)
+    monkeypatch.setattr(K, "CHUNK_ROWS", 97)  # block edges fall inside cells
+    monkeypatch.setattr(K, "THREADS", threads)
     Y = df[["sat_acc_1", "sat_acc_2", "sat_acc_3"]].to_numpy().copy()
     L = np.array([[0.5, 0.25, 0.25], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     rtype = df["resp_type"].astype(object).where(np.arange(len(df)) % 7 != 0)  # 1/7 in no domain
@@ -278,6 +283,15 @@ def test_one_pass_over_several_domain_variables_equals_the_definition(
     single = E.linear_ratio_combination(d, Y, L, by="area")
     np.testing.assert_allclose(single.se, res[1].se, rtol=1e-12)
     np.testing.assert_allclose(single.cov, res[1].cov, rtol=1e-12, atol=1e-20)
+    ref = E.linear_ratio_combinations(d, Y, L, bys=[None, "area", rtype.to_numpy()],
+                                      codes=["idx", "a1", "a3"], engine="reference")
+    for a, b in zip(res, ref, strict=True):
+        np.testing.assert_allclose(a.estimate, b.estimate, rtol=1e-13)
+        np.testing.assert_allclose(a.se, b.se, rtol=1e-10)
+        np.testing.assert_allclose(a.deff, b.deff, rtol=1e-10)
+        np.testing.assert_array_equal(a.n, b.n)
+        np.testing.assert_array_equal(a.domain_df, b.domain_df)
+        np.testing.assert_array_equal(a.n_rows, b.n_rows)
 
 
 def test_domains_are_the_texts_of_the_values_and_missing_is_in_no_domain(des: SurveyDesign) -> None:
@@ -295,3 +309,57 @@ def test_domains_are_the_texts_of_the_values_and_missing_is_in_no_domain(des: Su
         assert (d.codes[missing] == -1).all() and (d.codes[~missing] >= 0).all()
         text = pd.Series(values)[~missing].astype(str).to_numpy()
         assert (np.asarray(d.labels, dtype=object)[d.codes[~missing]] == text).all()
+
+
+def test_nchs_flags_by_hand() -> None:
+    """The NCHS 2017 rules on small examples, each number by hand (Korn-Graubard with the
+    df-adjusted effective sample size)."""
+    est = np.array([0.5, 0.5, 0.02, 0.9, 0.9, np.nan])
+    se = np.array([0.02, 0.2, 0.02, 0.01, 0.0, np.nan])
+    n = np.array([1000.0, 1000, 1000, 200, 500, 0])
+    df = np.array([40.0, 40, 40, 5, 40, 40])
+    fl = E.presentation_flags(est, se, n, n, df, 0.0, 1.0)
+    neff = np.minimum(est * (1 - est) / np.where(se > 0, se, 1) ** 2, n)
+    neff[4] = 500  # se = 0: deff undefined, n_eff = n
+    np.testing.assert_allclose(fl["n_eff"][:5], neff[:5])
+    assert neff[1] == pytest.approx(6.25)  # 0.25 / 0.04
+    adj = (stats.t.ppf(0.025, 999) / stats.t.ppf(0.025, 40)) ** 2
+    lo = stats.beta.ppf(0.025, neff[0] * adj * 0.5, neff[0] * adj * 0.5 + 1)
+    hi = stats.beta.ppf(0.975, neff[0] * adj * 0.5 + 1, neff[0] * adj * 0.5)
+    assert hi - lo < 0.30  # 0.5 +- ~0.04: shown
+    assert fl["flag"].tolist() == ["ok", "unreliable", "unreliable", "review", "ok", "unreliable"]
+    assert fl["flag_reason"][1].startswith("n_eff 6.25 < 30; ci_width")
+    assert fl["flag_reason"][2].startswith("rel_ci_width")  # 2 %, n_eff 49: ~11 points wide
+    assert fl["flag_reason"][3] == "df 5 < 8"
+    assert fl["flag_vi"][3] == "Cần xem xét thêm: bậc tự do 5 < 8"
+    assert fl["flag_vi"][1].startswith("Ước lượng kém tin cậy: cỡ mẫu hiệu dụng 6.25 < 30")
+    assert fl["flag_reason"][5] == "no_estimate"
+    assert "no_variance" in fl["flag_reason"][4]
+    # thresholds come from the file: a stricter copy flags the first row too
+    std = E.load_standard()
+    assert (std.min_n_eff, std.max_abs_width, std.relative_from, std.max_rel_width,
+            std.min_df) == (30, 0.30, 0.05, 1.30, 8)
+    strict = E.PresentationStandard(**{**std.__dict__, "min_n_eff": 5000.0})
+    assert E.presentation_flags(est[:1], se[:1], n[:1], n[:1], df[:1], 0.0, 1.0,
+                                standard=strict)["flag"].tolist() == ["unreliable"]
+
+
+def test_interval_methods_are_computed_or_refused(des: SurveyDesign) -> None:
+    lik = E.ciprop(des, "sat_overall", method="likelihood")
+    assert isinstance(lik, E.Estimate)
+    assert lik.ci() == (lik.extra["ci_low"], lik.extra["ci_high"])
+    with pytest.raises(E.EstimationError, match=r"likelihood interval at level 0\.9 needs the data"):
+        lik.ci(0.9)
+    m = E.mean(des, "acc_1")
+    with pytest.raises(E.EstimationError, match="for proportions"):
+        m.ci(method="beta")
+    beta = E.ciprop(des, "sat_overall", method="beta")
+    assert beta.ci(0.9) == E.ciprop(des, "sat_overall", method="beta", level=0.9).ci(0.9)
+
+
+def test_bootstrap_carries_its_own_covariance(des: SurveyDesign, df: pd.DataFrame) -> None:
+    Y = df[["sat_acc_1", "sat_acc_2"]].to_numpy()
+    t = E.linear_ratio_combination(des, Y)
+    b = E.bootstrap_linear_ratio_combination(des, Y, replicates=200)
+    np.testing.assert_allclose(np.sqrt(np.einsum("dmm->dm", b.cov)), b.se, rtol=1e-12)
+    assert not np.allclose(b.cov, t.cov)

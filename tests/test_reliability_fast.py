@@ -12,12 +12,17 @@ import pytest
 from scipy import optimize
 
 from cchc_survey import reliability as RL
+from cchc_survey.engine import EngineError
 from cchc_survey.instrument.load import load_instrument
 from cchc_survey.pipeline import reliability_inputs, reliability_scales
 
 FIX = Path(__file__).parent / "fixtures" / "oracle"
 META = json.loads((FIX / "sipas_public_meta.json").read_text(encoding="utf-8"))
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _split(res: RL.AlphaResult) -> tuple[dict, pd.DataFrame]:
+    return res.summary, res.items
 
 
 @pytest.fixture(scope="module")
@@ -71,26 +76,30 @@ def test_moments_of_non_integer_data_far_from_zero() -> None:
     np.testing.assert_allclose(m.cor, cor, rtol=1e-12, atol=1e-14)
 
 
-def test_pattern_route_equals_row_route(df: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Integer codes go through the distinct answer patterns; forcing every row gives the same
-    item numbers bit for bit and the total-score / weighted numbers to rounding."""
+def test_auto_engine_equals_the_reference_engine(df: pd.DataFrame) -> None:
+    """Integer codes go through the distinct answer patterns (engine='auto'); the reference
+    engine (pandas' pairwise cov/corr on every row) gives the same numbers to rounding."""
     w = df["w"].to_numpy()
     fast = {name: RL.alpha(df[its], scale=name, weights=w)
             for name, its in META["elements"].items()}
-    monkeypatch.setattr(RL, "_MAX_PATTERNS", 0)
-    slow = {name: RL.alpha(df[its], scale=name, weights=w)
+    slow = {name: RL.alpha(df[its], scale=name, weights=w, engine="reference")
             for name, its in META["elements"].items()}
     for name in fast:
-        (sf, itf), (ss, its_) = fast[name], slow[name]
+        sf, ss = fast[name].summary, slow[name].summary
         assert sf.keys() == ss.keys()
-        for key in ("raw_alpha", "std_alpha", "G6_smc", "average_r", "ase", "median_r",
-                    "feldt_low", "feldt_high", "omega_total", "omega_alpha", "n", "k"):
+        for key in ("n", "k", "scale", "use", "dropped_items", "negative_r_drop"):
             assert sf[key] == ss[key], (name, key)
-        for key in ("mean", "sd", "weighted_alpha"):
-            assert sf[key] == pytest.approx(ss[key], rel=1e-13), (name, key)
-        pd.testing.assert_frame_equal(itf.drop(columns="raw_r"), its_.drop(columns="raw_r"),
-                                      check_exact=True)
-        np.testing.assert_allclose(itf["raw_r"], its_["raw_r"], rtol=1e-13)
+        for key in ("raw_alpha", "std_alpha", "G6_smc", "average_r", "ase", "median_r",
+                    "feldt_low", "feldt_high", "omega_total", "omega_alpha", "mean", "sd",
+                    "weighted_alpha"):
+            assert sf[key] == pytest.approx(ss[key], rel=1e-11, abs=1e-13), (name, key)
+        itf, its_ = fast[name].items, slow[name].items
+        assert itf["n"].tolist() == its_["n"].tolist()
+        for col in ("raw_r", "std_r", "r_cor", "r_drop", "mean", "sd", "alpha_if_deleted",
+                    "std_alpha_if_deleted"):
+            np.testing.assert_allclose(itf[col], its_[col], rtol=1e-11, atol=1e-13)
+    with pytest.raises(EngineError, match="engine="):
+        RL.alpha(df[META["elements"]["staff"]], engine="fast")  # type: ignore[arg-type]
 
 
 def test_distinct_rows_count_every_row(df: pd.DataFrame) -> None:
@@ -140,7 +149,7 @@ def test_weights_must_match_the_rows(df: pd.DataFrame) -> None:
 def test_listwise_weights_follow_the_kept_rows(df: pd.DataFrame) -> None:
     X = df[META["elements"]["staff"]].set_index(df.index + 1000)  # labels are not positions
     w = df["w"].to_numpy()
-    s, _ = RL.alpha(X, use="listwise", weights=w, omega=False)
+    s, _ = _split(RL.alpha(X, use="listwise", weights=w, omega=False))
     ok = X.notna().all(axis=1).to_numpy()
     assert s["weighted_alpha"] == pytest.approx(RL.weighted_alpha(X.to_numpy()[ok], w[ok]),
                                                 rel=1e-13)

@@ -18,6 +18,10 @@ SETTINGS = settings(max_examples=25, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 
+def _split(res: RL.AlphaResult) -> tuple[dict, pd.DataFrame]:
+    return res.summary, res.items
+
+
 def make_frame(seed: int, extra: int) -> pd.DataFrame:
     """Every (a, b, c) cell present, random strata/PSUs/weights/outcome."""
     rng = np.random.default_rng(seed)
@@ -137,6 +141,68 @@ def test_alpha_is_at_most_one_and_unit_weighted_alpha_is_alpha(seed: int, k: int
     X.iloc[:, 1] = X.iloc[:, 1] + rng.normal(size=n) * 0.1
     with warnings.catch_warnings():  # random items often correlate negatively: expected here
         warnings.simplefilter("ignore", RL.ReliabilityWarning)
-        s, _ = RL.alpha(X, use="listwise", weights=np.ones(n), omega=False)
+        s, _ = _split(RL.alpha(X, use="listwise", weights=np.ones(n), omega=False))
     assert s["raw_alpha"] <= 1 + 1e-12 and s["std_alpha"] <= 1 + 1e-12
     assert abs(s["weighted_alpha"] - s["raw_alpha"]) < 1e-9
+
+
+def _random_design_frame(seed: int) -> pd.DataFrame:
+    """Random strata and PSUs with a constant item, an item nobody answers in one domain, a
+    domain confined to a single PSU and an empty domain level."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(30, 150))
+    df = pd.DataFrame({"s": rng.integers(0, 3, n), "p": rng.integers(0, 4, n),
+                       "w": rng.uniform(0.5, 5.0, n)})
+    df["dom"] = rng.choice(["a", "b"], n)
+    df.loc[(df["s"] == 0) & (df["p"] == 0), "dom"] = "single"  # one PSU only
+    df["y_const"] = np.where(rng.uniform(size=n) < 0.2, np.nan, 1.0)
+    df["y_zero"] = np.where(rng.uniform(size=n) < 0.2, np.nan, 0.0)
+    df["y"] = (rng.uniform(size=n) < rng.uniform(0.05, 0.95)).astype(float)
+    df["y_gap"] = np.where(df["dom"] == "a", np.nan, df["y"])
+    df["dom_cat"] = pd.Categorical(df["dom"], categories=["a", "b", "single", "empty"])
+    return df
+
+
+@SETTINGS
+@given(seed=st.integers(0, 10_000))
+def test_estimators_on_degenerate_designs_raise_only_package_errors(seed: int) -> None:
+    """No estimator raises anything but a package error, no numpy warning escapes, and every
+    interval contains its estimate (issue 18)."""
+    from cchc_survey.errors import CchcSurveyError
+
+    df = _random_design_frame(seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning would fail here
+        warnings.simplefilter("ignore", E.EstimationWarning)  # the documented NaN deffs
+        try:
+            des = SurveyDesign.from_frame(df, weights="w", strata="s", cluster="p")
+        except CchcSurveyError:
+            return
+        cols = ["y_const", "y_zero", "y", "y_gap"]
+        for by in (None, "dom", "dom_cat"):
+            for engine in ("auto", "reference"):
+                r = E.proportion(des, cols, by=by, engine=engine)  # type: ignore[arg-type]
+                lo, hi = r.ci()
+                ok = np.isfinite(r.estimate)
+                assert (lo[ok] <= r.estimate[ok] + 1e-12).all()
+                assert (hi[ok] >= r.estimate[ok] - 1e-12).all()
+                assert (r.se[ok] >= 0).all()
+                const = np.isfinite(r.estimate[:, 0])
+                assert (r.se[const, 0] == 0).all() and (r.se[const, 1] == 0).all()
+                t = r.to_frame()
+                assert set(t["flag"]) <= {"ok", "review", "unreliable"}
+                for method in E.CIPROP_METHODS:
+                    if method == "likelihood":
+                        continue
+                    lo2, hi2 = r.ci(method=method)
+                    assert (lo2[ok] <= r.estimate[ok] + 1e-12).all(), method
+                    assert (hi2[ok] >= r.estimate[ok] - 1e-12).all(), method
+            for method in E.CIPROP_METHODS:
+                try:
+                    c = E.ciprop(des, "y_const", method=method, by=by)  # type: ignore[arg-type]
+                except CchcSurveyError:
+                    continue
+                if isinstance(c, E.ContrastResult):
+                    lo, hi = c.ci()
+                    ok = np.isfinite(c.estimate)
+                    assert (lo[ok] <= c.estimate[ok]).all() and (hi[ok] >= c.estimate[ok]).all()

@@ -3,16 +3,19 @@
 Statistics used (the reader can recompute every number):
 
 * **Change between waves**: independent samples, ``se = sqrt(se1² + se2²)``, CI ``change ± z·se``.
-* **League table**: units whose CIs overlap are not ranked apart. ``rank_best = 1 + #(units whose
-  CI lies wholly above this unit's CI)``, ``rank_worst = n - #(units wholly below)``; tiers are the
-  connected groups of overlapping intervals, so two overlapping units are never in different tiers.
+* **League table** (:func:`league_table`): units ranked by estimate and tied where the
+  difference is not significant at the chosen level (pairwise t tests with a named
+  multiplicity correction, Holm by default); two units whose intervals do not overlap are never
+  in the same tier; flagged (unreliable) estimates are shown but never ranked.
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from ..scoretable import score_table
 from .official import ComparisonError
@@ -45,7 +48,7 @@ def change_between_waves(scores: pd.DataFrame, *, wave_var: str = "wave",
     sc = sc.sort_values(["index", "variant", "code", "_pos"])
     g = sc.groupby(["index", "variant", "code"], sort=False)
     prev_est, prev_se, prev_w = g["estimate"].shift(), g["se"].shift(), g["group_value"].shift()
-    z = float(stats.norm.ppf(0.5 + level / 2))
+    z = float(special.ndtri(0.5 + level / 2))
     ch = sc["estimate"] - prev_est
     se = np.sqrt(sc["se"] ** 2 + prev_se ** 2)
     out = pd.DataFrame({
@@ -61,13 +64,59 @@ def change_between_waves(scores: pd.DataFrame, *, wave_var: str = "wave",
     return out
 
 
-def league_table(scores: pd.DataFrame, *, code: str, group_var: str,
-                 index: str | None = None, variant: str | None = None) -> pd.DataFrame:
-    """Rank units on one estimate without ranking apart units whose CIs overlap.
+Correction = Literal["holm", "bonferroni", "none"]
+CORRECTIONS: tuple[str, ...] = ("holm", "bonferroni", "none")
+_NAMES = {"holm": "Holm", "bonferroni": "Bonferroni", "none": "no correction"}
 
-    Returns one row per unit, best first: ``unit, label_vi, estimate, ci_low, ci_high, n,
-    rank_best, rank_worst, rank_range`` (``"2–4"``), ``tier`` (1 = top) and ``tier_size``.
+
+def adjust_pvalues(p: np.ndarray, correction: Correction = "holm") -> np.ndarray:
+    """Multiplicity-adjusted p-values: Holm (1979) step-down ``max_{j<=k} min(1, (m-j+1) p_(j))``,
+    Bonferroni ``min(1, m p)``, or none (R's ``p.adjust``)."""
+    p = np.asarray(p, dtype=float)
+    m = p.size
+    if correction == "none" or m == 0:
+        return p.copy()
+    if correction == "bonferroni":
+        return np.minimum(1.0, m * p)
+    order = np.argsort(p, kind="stable")
+    adj = np.maximum.accumulate(np.minimum(1.0, (m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adj
+    return out
+
+
+def league_table(scores: pd.DataFrame, *, code: str, group_var: str,
+                 index: str | None = None, variant: str | None = None, level: float = 0.95,
+                 correction: Correction = "holm",
+                 cov: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rank units on one estimate, tied where their difference is not significant.
+
+    Method (every number can be recomputed from the table):
+
+    * units whose estimate is flagged (``flag`` ``review`` or ``unreliable``: see
+      :mod:`cchc_survey.estimate.flags`) or has no SE are shown with their interval but **not
+      ranked** (``tier`` and ranks empty);
+    * every pair of ranked units ``i, j`` is tested: ``t = (e_i - e_j) / sqrt(se_i^2 + se_j^2 -
+      2 cov_ij)`` on ``min(df_i, df_j)`` degrees of freedom, two-sided; ``cov_ij`` is 0 (units
+      sampled independently, e.g. units that are strata) unless ``cov`` gives it (a square
+      frame indexed by unit); the p-values are adjusted for the ``m(m-1)/2`` comparisons by
+      ``correction`` (Holm by default) and a pair differs when the adjusted p-value is below
+      ``1 - level``;
+    * two units whose intervals do not overlap always count as different (their difference is
+      significant before any correction);
+    * tiers are formed from the best estimate down: a unit joins the current tier unless it
+      differs from a unit already in it, then it opens the next tier; so no two units of a tier
+      differ, and units in adjacent tiers may still be tied (see the rank range);
+    * ``rank_best = 1 +`` ranked units that differ from it and are above, ``rank_worst = m -``
+      those below.
+
+    Returns:
+        One row per unit, ranked units best first, then the unranked: ``unit, label_vi,
+        estimate, se, ci_low, ci_high, n, flag, flag_vi, ranked, rank_best, rank_worst,
+        rank_range`` (``"2–4"``), ``tier`` (1 = top), ``tier_size``, ``note_vi``, ``method``.
     """
+    if correction not in CORRECTIONS:
+        raise ComparisonError(f"correction={correction!r} is not one of {CORRECTIONS}.")
     sc = score_table(scores)
     sel = (sc["group_var"] == group_var) & (sc["code"] == code)
     if index is not None:
@@ -83,25 +132,66 @@ def league_table(scores: pd.DataFrame, *, code: str, group_var: str,
         bad = t.loc[t[["ci_low", "ci_high"]].isna().any(axis=1), "group_value"].tolist()
         raise ComparisonError(f"units {bad} have no confidence interval; a league table needs one")
     t = t.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
-    lo, hi = t["ci_low"].to_numpy(), t["ci_high"].to_numpy()
-    above = (lo[None, :] > hi[:, None]).sum(axis=1)   # units wholly above unit i
-    below = (hi[None, :] < lo[:, None]).sum(axis=1)   # units wholly below unit i
-    n = len(t)
-    rank_best, rank_worst = 1 + above, n - below
-    # Tiers: connected components of overlapping intervals (sweep from the top).
-    order = np.argsort(-hi, kind="stable")
-    run_min = np.minimum.accumulate(lo[order])
-    starts = np.r_[True, hi[order][1:] < run_min[:-1]]
-    tier_sorted = np.cumsum(starts)
-    tier = np.empty(n, dtype=int)
-    tier[order] = tier_sorted
-    out = pd.DataFrame({
-        "unit": t["group_value"], "label_vi": t["group_label_vi"], "estimate": t["estimate"],
-        "ci_low": lo, "ci_high": hi, "n": t["n"], "rank_best": rank_best,
-        "rank_worst": rank_worst,
+    flagged = t["flag"].isin(["review", "unreliable"]).to_numpy()
+    ok = ~flagged & np.isfinite(t["se"].to_numpy()) & np.isfinite(t["estimate"].to_numpy())
+    r = t[ok].reset_index(drop=True)
+    m = len(r)
+    est, se = r["estimate"].to_numpy(), r["se"].to_numpy()
+    lo, hi = r["ci_low"].to_numpy(), r["ci_high"].to_numpy()
+    dfs = r["df"].to_numpy(dtype=float)
+    dfs = np.where(np.isfinite(dfs), dfs, np.inf)
+    units = r["group_value"].tolist()
+    cij = np.zeros((m, m))
+    if cov is not None:
+        missing = [u for u in units if u not in cov.index or u not in cov.columns]
+        if missing:
+            raise ComparisonError(f"cov= has no row/column for units {missing[:5]}.")
+        cij = cov.loc[units, units].to_numpy(dtype=float)
+    iu, ju = np.triu_indices(m, 1)
+    diff = est[iu] - est[ju]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(np.maximum(se[iu] ** 2 + se[ju] ** 2 - 2 * cij[iu, ju], 0.0))
+        tstat = np.where(sd > 0, np.abs(diff) / np.where(sd > 0, sd, 1.0),
+                         np.where(diff != 0, np.inf, 0.0))
+    pval = 2 * special.stdtr(np.minimum(dfs[iu], dfs[ju]), -tstat)
+    adj = adjust_pvalues(pval, correction)
+    apart = (lo[iu] > hi[ju]) | (lo[ju] > hi[iu])
+    differ = np.zeros((m, m), dtype=bool)
+    differ[iu, ju] = differ[ju, iu] = (adj < 1 - level) | apart
+    tier = np.zeros(m, dtype=int)
+    members: list[int] = []
+    current = 0
+    for i in range(m):  # loop over units (a few dozen), not respondents
+        if not members or differ[i, members].any():
+            current += 1
+            members = []
+        members.append(i)
+        tier[i] = current
+    above = np.array([differ[i, :i].sum() for i in range(m)], dtype=int)
+    below = np.array([differ[i, i + 1:].sum() for i in range(m)], dtype=int)
+    rank_best, rank_worst = 1 + above, m - below
+    method = (f"pairwise t tests of the differences, {_NAMES[correction]} correction over "
+              f"{m * (m - 1) // 2} pairs, level {level:.0%}; "
+              + ("covariances given" if cov is not None else "units taken as independent")
+              + "; non-overlapping intervals always apart; flagged estimates not ranked")
+    ranked = pd.DataFrame({
+        "unit": r["group_value"], "label_vi": r["group_label_vi"], "estimate": est, "se": se,
+        "ci_low": lo, "ci_high": hi, "n": r["n"], "flag": r["flag"], "flag_vi": r["flag_vi"],
+        "ranked": True, "rank_best": rank_best, "rank_worst": rank_worst,
         "rank_range": [f"{b}" if b == w else f"{b}–{w}"
                        for b, w in zip(rank_best, rank_worst, strict=True)],
-        "tier": tier,
-    })
-    out["tier_size"] = out.groupby("tier")["unit"].transform("size")
+        "tier": tier, "note_vi": ""})
+    u = t[~ok]
+    unranked = pd.DataFrame({
+        "unit": u["group_value"], "label_vi": u["group_label_vi"], "estimate": u["estimate"],
+        "se": u["se"], "ci_low": u["ci_low"], "ci_high": u["ci_high"], "n": u["n"],
+        "flag": u["flag"], "flag_vi": u["flag_vi"], "ranked": False, "rank_best": pd.NA,
+        "rank_worst": pd.NA, "rank_range": "", "tier": pd.NA,
+        "note_vi": "Không xếp hạng: " + np.where(u["flag"].isin(["review", "unreliable"]),
+                                                  u["flag_vi"], "không có sai số chuẩn")})
+    out = pd.concat([ranked, unranked], ignore_index=True) if len(unranked) else ranked
+    for c in ("rank_best", "rank_worst", "tier"):
+        out[c] = out[c].astype("Int64")
+    out["tier_size"] = out.groupby("tier")["unit"].transform("size").astype("Int64")
+    out["method"] = method
     return out

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -23,7 +24,7 @@ import pandas as pd
 
 from ..design import SurveyDesign
 from ..errors import MethodologyError
-from ..estimate import linear_ratio_combinations
+from ..estimate import EstimationWarning, linear_ratio_combinations, presentation_flags
 from ..instrument.model import Component, Instrument
 from ..scoretable import concat, score_table
 from .linear import Aggregation, build_aggregation, score_matrix
@@ -184,8 +185,10 @@ def score(design: SurveyDesign, inst: Instrument, *, variant: str | None = None,
     for var in bys:
         if var is not None and var not in frame.columns:
             raise MethodologyError(f"domain variable {var!r} is not in the data")
-    results = linear_ratio_combinations(design, Y, A, bys=bys, codes=[c.id for c in comps],
-                                        level=level)
+    with warnings.catch_warnings():  # an undefined deff is NaN in the table, said in flag_reason
+        warnings.simplefilter("ignore", EstimationWarning)
+        results = linear_ratio_combinations(design, Y, A, bys=bys, codes=[c.id for c in comps],
+                                            level=level)
     parts = []
     for var, res in zip(bys, results, strict=True):
         t = res.to_frame(level)
@@ -196,6 +199,13 @@ def score(design: SurveyDesign, inst: Instrument, *, variant: str | None = None,
         # a score cannot leave its range: clip the (symmetric, t-based) interval to it
         t["ci_low"] = np.fmax(t["ci_low"].to_numpy(), np.tile(lows, D))
         t["ci_high"] = np.fmin(t["ci_high"].to_numpy(), np.tile(highs, D))
+        # the reliability flag on the score's own range (a percent, a points scale)
+        fl = presentation_flags(t["estimate"].to_numpy(), t["se"].to_numpy(),
+                                t["n"].to_numpy(dtype=float), res.rows.ravel(),
+                                t["domain_df"].to_numpy(), np.tile(lows, D), np.tile(highs, D),
+                                t["n_eff"].to_numpy())
+        for col in ("flag", "flag_reason", "flag_vi", "flag_en"):
+            t[col] = fl[col]
         t = _decorate(t, inst, agg, var, res.domains.labels, comp_rows)
         t["unit"] = units * D
         t["variant"] = agg.variant.id
@@ -230,8 +240,10 @@ def item_table(design: SurveyDesign, inst: Instrument, *,
     agg = build_aggregation(inst)
     Y = score_matrix(design.data, inst, agg.items)
     bys: list[str | None] = [by] if by is None or isinstance(by, str) else list(by)
-    results = linear_ratio_combinations(design, Y, None, bys=bys, codes=list(agg.items),
-                                        level=level)
+    with warnings.catch_warnings():  # an undefined deff is NaN in the table, said in flag_reason
+        warnings.simplefilter("ignore", EstimationWarning)
+        results = linear_ratio_combinations(design, Y, None, bys=bys, codes=list(agg.items),
+                                            level=level)
     rows = [("item", it.text.vi, it.text.en or it.text.vi) for it in map(inst.item, agg.items)]
     return concat(score_table(_decorate(res.to_frame(level), inst, agg, var, res.domains.labels,
                                         rows)) for var, res in zip(bys, results, strict=True))
@@ -243,7 +255,8 @@ def unit_wave_table(design: SurveyDesign, inst: Instrument, *, variant: str | No
 
     The cells are domains of the full design (never subsets), so their SEs are design-based.
     Returns a long table: ``code, level, label_vi, label_en, unit, unit_label_vi, unit_label_en,
-    wave, estimate, se, ci_low, ci_high, n, verified, note_vi`` (one row per code x unit x wave
+    wave, estimate, se, ci_low, ci_high, n, verified, note_vi, df, domain_df, flag, flag_vi,
+    flag_en`` (one row per code x unit x wave
     with respondents). Use :func:`pivot_units_waves` for the unit-by-wave grid of one code.
     """
     unit = inst.design.unit
@@ -264,7 +277,8 @@ def unit_wave_table(design: SurveyDesign, inst: Instrument, *, variant: str | No
     vi, en = _group_labels(inst, unit, list(out["unit"]))
     out = out.assign(unit_label_vi=vi, unit_label_en=en)
     cols = ["code", "level", "label_vi", "label_en", "unit", "unit_label_vi", "unit_label_en", "wave",
-            "estimate", "se", "ci_low", "ci_high", "n", "unit_of_measure", "verified", "note_vi"]
+            "estimate", "se", "ci_low", "ci_high", "n", "unit_of_measure", "verified", "note_vi",
+            "df", "domain_df", "flag", "flag_vi", "flag_en"]
     return out[cols].sort_values(["code", "unit", "wave"], kind="stable").reset_index(drop=True)
 
 
