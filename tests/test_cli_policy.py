@@ -141,3 +141,17 @@ def test_no_questionnaire_left_is_one_clear_error(tmp_path: Path) -> None:
     r = runner.invoke(app, ["report", str(export), "--instrument", PAR, "--out", str(tmp_path / "o")])
     assert r.exit_code == 1 and "Traceback" not in r.output
     assert "no questionnaire is left to analyse: 2 read" in r.stderr and "incomplete: 2" in r.stderr
+
+
+def test_an_estimator_on_a_text_column_names_the_column() -> None:
+    from cchc_survey import bundled_example, design_from_tidy, proportion, read_export
+    from cchc_survey.estimate import EstimationError
+
+    inst = bundled_instrument("sipas_one_stop")
+    design = design_from_tidy(read_export(bundled_example(), inst).frame, inst)
+    with pytest.raises(EstimationError, match=r"variable 'gioitinh' is not numeric: value '[MF]'"):
+        proportion(design, "gioitinh")
+    female = (design.data["gioitinh"] == "F").astype("float").where(design.data["gioitinh"].notna())
+    res = proportion(design, female.rename("female"))  # the 0/1 indicator is what it estimates
+    share = float((design.weights * female.fillna(0)).sum() / design.weights[female.notna()].sum())
+    assert float(res.estimate.ravel()[0]) == pytest.approx(share, rel=1e-12)
