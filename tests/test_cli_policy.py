@@ -46,6 +46,7 @@ def test_usage_errors_exit_2_before_any_work(args: list[str]) -> None:
     (["lss", "build", "questionnaires/nope.yaml"], "nope.yaml"),
     (["codebook", "nope.lss"], "nope.lss"),
     (["official", "load", "nope.csv"], "nope.csv"),
+    (["official", "compare", "nope.csv", "--province", "Hà Nội"], "nope.csv"),
     (["instruments", "nope_folder"], "nope_folder"),
 ])
 def test_bad_input_exits_1_with_one_prefix_on_stderr(args: list[str], where: str, tmp_path: Path,

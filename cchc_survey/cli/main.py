@@ -26,7 +26,7 @@ import typer
 from ..errors import CchcSurveyError, use_interface
 from ..margins import read_margins
 from ..margins import read_margins as read_margin_csv  # the name of the first release
-from .common import console, data_dir, fail, forget_project, note, project, say
+from .common import console, data_dir, fail, forget_project, note, project, say, write_table
 from .messages import Lang, current_lang, set_lang, t
 
 if TYPE_CHECKING:
@@ -240,6 +240,8 @@ def report(source: Annotated[str, typer.Argument(
         dest = out or ((proj.reports if proj else Path("reports")) / name)
         with console.status(t("report.writing")):
             paths = write_all(inputs, dest, lang=current_lang().value)
+            # every score in the score-table shape, for `official compare` and other tools
+            paths["scores"] = write_table(an.scores, dest / "scores.csv", quiet=True)
     except CchcSurveyError as exc:
         fail(exc)
     for n in an.notes:

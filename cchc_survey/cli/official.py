@@ -169,8 +169,14 @@ def compare_cmd(
 
     try:
         off = bundled_official() if official is None else load_official(official).table
+        from ..errors import InputFileError, Problem
         from ..scoretable import STR_COLUMNS
 
+        if not scores.is_file():
+            raise InputFileError([Problem(str(scores), "SCORES", "the file does not exist",
+                                          "give the scores.csv that `cchc-survey report` wrote "
+                                          "(reports/<survey>/scores.csv).")],
+                                 "cannot read the score table")
         sc = pd.read_csv(scores, dtype={c: str for c in STR_COLUMNS}, keep_default_na=False,
                          na_values={c: [""] for c in ("estimate", "se", "ci_low", "ci_high",
                                                       "ci_level", "df", "n", "n_eff", "deff")})
