@@ -236,8 +236,16 @@ def import_export(path: str | Path, instrument: Any = None, *, lss: str | Path |
     """Keep an export as a raw snapshot and merge it into the survey's processed frame.
 
     Example:
-        >>> rep = import_export("responses.csv", inst)        # doctest: +SKIP
-        >>> print(rep.summary())                               # doctest: +SKIP
+        >>> import tempfile
+        >>> from cchc_survey import bundled_example, bundled_instrument
+        >>> d = Path(tempfile.mkdtemp())
+        >>> inst, export = bundled_instrument("par_survey"), bundled_example("par_survey")
+        >>> rep = import_export(export, inst, raw_root=d / "raw", processed_root=d / "processed")
+        >>> rep.n_in, rep.n_added, rep.already_imported
+        (40, 40, False)
+        >>> again = import_export(export, inst, raw_root=d / "raw", processed_root=d / "processed")
+        >>> again.already_imported, again.n_added
+        (True, 0)
     """
     res = read_export(path, instrument, lss=lss, codebook=codebook, encoding=encoding,
                       on_error=on_error, secret_key=secret_key)

@@ -159,9 +159,11 @@ def open_project(start: str | Path | None = None) -> Project:
     """:func:`find_project`, or a :class:`ProjectError` saying how to make one.
 
     Example:
-        >>> project = open_project()          # in a notebook of the project  # doctest: +SKIP
-        >>> project.instrument("sipas_one_stop").id                          # doctest: +SKIP
-        'sipas_one_stop'
+        >>> import tempfile
+        >>> made = init_project(Path(tempfile.mkdtemp()) / "p", unit="Sở Y tế")
+        >>> project = open_project(made.notebooks)   # a notebook's folder, inside the project
+        >>> project.unit, project.instrument("sipas_one_stop").id
+        ('Sở Y tế', 'sipas_one_stop')
     """
     found = find_project(start)
     if found is None:
