@@ -161,7 +161,7 @@ WEIGHTING_REPORT = Shape("weighting report", _cols(
     ("margin", "str", "the margin variable ('' for the step's summary row)"),
     ("cell", "str", "the margin's cell"), ("target", "float64", "population count"),
     ("achieved", "float64", "weighted count reached"), ("diff", "float64", ""),
-    ("n_resp", None, "respondents in the margin cell"),
+    ("n_resp", None, "respondents in the margin cell (integers; missing on summary rows)"),
     ("w_min", "float64", ""), ("w_max", "float64", ""), ("w_mean", "float64", ""),
     ("w_cv", "float64", ""), ("kish_deff", "float64", ""), ("n_eff", "float64", ""),
     ("detail", "str", ""),

@@ -540,9 +540,9 @@ class _Collector:
             self.add(column, check, v, r, severity, message)
 
     def frame(self) -> pd.DataFrame:
-        f = pd.DataFrame(self.rows, columns=FAILURE_COLUMNS)
-        return f.astype({"column": "string", "check": "string", "severity": "string",
-                         "message": "string"})
+        from .shapes import FAILURES, failure_table
+
+        return failure_table(FAILURES, self.rows)
 
 
 def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
