@@ -14,7 +14,11 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .report.inputs import Provenance, WeightingReport
+
 if TYPE_CHECKING:
+    from .design import SurveyDesign
+    from .instrument.model import Instrument
     from .pipeline import Analysis
     from .project import Project
     from .report import ReportInputs
@@ -44,7 +48,6 @@ def report_inputs(analyses: Analysis | Mapping[str, Analysis], *, title: str = "
         (['PAR'], 'Sở Nội vụ')
     """
     from .checks import FLAG_COLUMNS
-    from .pipeline import provenance, weighting_for_report
     from .report import ReportInputs
 
     named: dict[str, Analysis] = (dict(analyses) if isinstance(analyses, Mapping)
@@ -70,3 +73,47 @@ def report_inputs(analyses: Analysis | Mapping[str, Analysis], *, title: str = "
         free_texts=texts,
         free_text_question=inst.item(free_text).text.vi if texts is not None and free_text else "",
         unit_var=inst.design.unit or "donvi", wave_var="wave")
+
+
+def weighting_for_report(design: SurveyDesign) -> WeightingReport:
+    """The design's weighting report in the report package's shape (shares 0..1)."""
+    rep = design.weighting_report()
+    last = rep[rep["step"] == rep["step"].max()]
+    tab = last.loc[last["margin"] != "", ["margin", "cell", "target", "achieved"]].copy()
+    if len(tab):
+        tot = tab.groupby("margin")["target"].transform("sum")
+        tab["target"] = tab["target"] / tot
+        tab["achieved"] = tab["achieved"] / tot
+    first = last.iloc[0] if len(last) else rep.iloc[0]
+    return WeightingReport(table=tab.reset_index(drop=True), summary={
+        "iterations": int(first["iterations"]), "converged": bool(first["converged"]),
+        "min_weight": float(first["w_min"]), "max_weight": float(first["w_max"]),
+        "cv_weight": float(first["w_cv"]), "deff_kish": float(first["kish_deff"]),
+        "n_eff": float(first["n_eff"])})
+
+
+def provenance(inst: Instrument) -> list[Provenance]:
+    """Every methodology element of ``inst`` with its source and verified flag."""
+    m = inst.methodology
+    out = [Provenance(what_vi=f"Phương pháp: {m.name.vi}", what_en=f"Method: {m.name.en}",
+                      source=m.source.strip(), verified=m.verified, url=m.source_url)]
+    for name, sc in inst.spec.scales.items():
+        if sc.satisfied is not None:
+            codes = ", ".join(str(c) for c in sc.satisfied.codes)
+            out.append(Provenance(what_vi=f"Thang {name}: mức được tính là hài lòng {codes}",
+                                  what_en=f"Scale {name}: codes counted as satisfied {codes}",
+                                  source=sc.satisfied.source.strip(),
+                                  verified=sc.satisfied.verified, url=sc.satisfied.source_url))
+    for name, sf in m.scores.items():
+        out.append(Provenance(what_vi=f"Cách tính điểm '{name}' ({sf.method})",
+                              what_en=f"Score '{name}' ({sf.method})", source=sf.source.strip(),
+                              verified=sf.verified, url=sf.source_url))
+    for v in m.aggregation.variants:
+        out.append(Provenance(what_vi=f"Tổng hợp '{v.id}': {v.label.vi}",
+                              what_en=f"Aggregation '{v.id}': {v.label.en}",
+                              source=v.source.strip(), verified=v.verified, url=v.source_url))
+    for name, c in m.constants.items():
+        out.append(Provenance(what_vi=f"Hằng số {name} = {c.value}",
+                              what_en=f"Constant {name} = {c.value}", source=c.source.strip(),
+                              verified=c.verified, url=c.source_url))
+    return out

@@ -26,7 +26,6 @@ from .indices.linear import score_matrix
 from .indices.score import coverage, design_from_tidy, item_table, score
 from .instrument.model import Instrument, Item
 from .reliability import ReliabilityError, ReliabilityWarning, alpha
-from .report.inputs import Provenance, WeightingReport
 from .scoretable import concat
 
 
@@ -241,52 +240,18 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
                     weighting=design.weighting_report(), notes=tuple(notes))
 
 
-def weighting_for_report(design: SurveyDesign) -> WeightingReport:
-    """The design's weighting report in the report package's shape (shares 0..1)."""
-    rep = design.weighting_report()
-    last = rep[rep["step"] == rep["step"].max()]
-    tab = last.loc[last["margin"] != "", ["margin", "cell", "target", "achieved"]].copy()
-    if len(tab):
-        tot = tab.groupby("margin")["target"].transform("sum")
-        tab["target"] = tab["target"] / tot
-        tab["achieved"] = tab["achieved"] / tot
-    first = last.iloc[0] if len(last) else rep.iloc[0]
-    return WeightingReport(table=tab.reset_index(drop=True), summary={
-        "iterations": int(first["iterations"]), "converged": bool(first["converged"]),
-        "min_weight": float(first["w_min"]), "max_weight": float(first["w_max"]),
-        "cv_weight": float(first["w_cv"]), "deff_kish": float(first["kish_deff"]),
-        "n_eff": float(first["n_eff"])})
-
-
-def provenance(inst: Instrument) -> list[Provenance]:
-    """Every methodology element of ``inst`` with its source and verified flag."""
-    m = inst.methodology
-    out = [Provenance(what_vi=f"Phương pháp: {m.name.vi}", what_en=f"Method: {m.name.en}",
-                      source=m.source.strip(), verified=m.verified, url=m.source_url)]
-    for name, sc in inst.spec.scales.items():
-        if sc.satisfied is not None:
-            codes = ", ".join(str(c) for c in sc.satisfied.codes)
-            out.append(Provenance(what_vi=f"Thang {name}: mức được tính là hài lòng {codes}",
-                                  what_en=f"Scale {name}: codes counted as satisfied {codes}",
-                                  source=sc.satisfied.source.strip(),
-                                  verified=sc.satisfied.verified, url=sc.satisfied.source_url))
-    for name, sf in m.scores.items():
-        out.append(Provenance(what_vi=f"Cách tính điểm '{name}' ({sf.method})",
-                              what_en=f"Score '{name}' ({sf.method})", source=sf.source.strip(),
-                              verified=sf.verified, url=sf.source_url))
-    for v in m.aggregation.variants:
-        out.append(Provenance(what_vi=f"Tổng hợp '{v.id}': {v.label.vi}",
-                              what_en=f"Aggregation '{v.id}': {v.label.en}",
-                              source=v.source.strip(), verified=v.verified, url=v.source_url))
-    for name, c in m.constants.items():
-        out.append(Provenance(what_vi=f"Hằng số {name} = {c.value}",
-                              what_en=f"Constant {name} = {c.value}", source=c.source.strip(),
-                              verified=c.verified, url=c.source_url))
-    return out
-
-
 def check_aggregation(inst: Instrument) -> pd.DataFrame:
     """The linear form of every aggregation variant (:func:`~cchc_survey.indices.score.coverage`
     of each), one table."""
     return pd.concat([coverage(inst, v.id) for v in inst.methodology.aggregation.variants],
                      ignore_index=True)
+
+
+def __getattr__(name: str) -> object:
+    """``weighting_for_report`` and ``provenance`` build report objects: they live in
+    :mod:`cchc_survey.assemble` now (this module computes); the old import path still works."""
+    if name in ("weighting_for_report", "provenance"):
+        from . import assemble
+
+        return getattr(assemble, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,9 +22,16 @@ def test_reliability_needs_neither_scipy_stats_nor_optimize() -> None:
     assert got == {"scipy.special": True, "scipy.stats": False, "scipy.optimize": False}
 
 
+def test_the_chain_imports_no_report_library() -> None:
+    """pipeline computes; the report objects are built in cchc_survey.assemble."""
+    got = modules_after("import cchc_survey.pipeline",
+                        ["cchc_survey.report", "openpyxl", "plotly", "docx"])
+    assert got == {"cchc_survey.report": False, "openpyxl": False, "plotly": False, "docx": False}
+
+
 @pytest.mark.parametrize("statement", ["import cchc_survey.report",
                                        "from cchc_survey.report import write_all",
-                                       "import cchc_survey.pipeline"])
+                                       "import cchc_survey.assemble"])
 def test_report_imports_python_docx_only_for_the_word_report(statement: str) -> None:
     assert modules_after(statement, ["docx", "openpyxl"]) == {"docx": False, "openpyxl": True}
     used = modules_after(statement + "\nfrom cchc_survey.report import write_docx",
