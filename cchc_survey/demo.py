@@ -181,9 +181,9 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
     inputs = report_inputs(
         {names.get(k, k): res.analyses[k] for k in order},
         title="Khảo sát mức độ hài lòng của người dân, tổ chức (dữ liệu minh họa)",
-        organisation=ORGANISATION, parent=PARENT, place="Minh Họa",
+        organisation=ORGANISATION, parent_organisation=PARENT, place="Minh Họa",
         period="6 tháng đầu năm 2026", date=dt.date(2026, 7, 15), doc_symbol="BC-SNV",
-        comparison=for_report(cmp) if len(cmp) else None, free_text="ykien")
+        comparison=for_report(cmp) if len(cmp) else None)
     with _status(con, "writing Excel, HTML, Word and charts ..."):
         paths = write_all(inputs, out)
     for k, p in paths.items():

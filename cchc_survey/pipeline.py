@@ -247,10 +247,15 @@ def check_aggregation(inst: Instrument) -> pd.DataFrame:
                      ignore_index=True)
 
 
+_MOVED = ("ROLE_NAMES", "variable_name", "code_labels", "weighting_for_report", "provenance",
+          "fieldwork_for_report", "profile_for_report", "league_for_report", "changes_for_report",
+          "answers_for_report", "mark_comparable", "open_question", "report_inputs")
+
+
 def __getattr__(name: str) -> object:
-    """``weighting_for_report`` and ``provenance`` build report objects: they live in
-    :mod:`cchc_survey.assemble` now (this module computes); the old import path still works."""
-    if name in ("weighting_for_report", "provenance"):
+    """The functions that build report objects live in :mod:`cchc_survey.assemble` (this module
+    computes); their old import path from here still works."""
+    if name in _MOVED:
         from . import assemble
 
         return getattr(assemble, name)

@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import CchcSurveyError, advice
+from .limesurvey.exports.base import RawExport
 from .store import RawStore
 from .tidy import OnError, TidyResult, read_export
 
@@ -228,7 +229,8 @@ def merge_frames(old: pd.DataFrame, new: pd.DataFrame, *, old_label: str = "proc
     return merged, dedup, counts
 
 
-def import_export(path: str | Path, instrument: Any = None, *, lss: str | Path | None = None,
+def import_export(path: str | Path | RawExport, instrument: Any = None, *,
+                  lss: str | Path | None = None,
                   codebook: Any = None, survey: str | None = None,
                   raw_root: str | Path = "data/raw", processed_root: str | Path = "data/processed",
                   encoding: str | None = None, on_error: OnError = "raise",
@@ -265,8 +267,9 @@ def import_export(path: str | Path, instrument: Any = None, *, lss: str | Path |
     versions = {(s.get("layout_id"), s.get("layout_version")) for s in lineage["snapshots"]}
     here = (lay.source_id, lay.version)
     if versions and here not in versions:
+        where = path.path if isinstance(path, RawExport) else path
         raise ProcessedError(
-            f"{path}: read with {lay.source} {lay.source_id!r} version {lay.version!r}, but "
+            f"{where}: read with {lay.source} {lay.source_id!r} version {lay.version!r}, but "
             f"{pdir} holds data of {sorted(versions)}. Fix: import into another survey folder ("
             + advice(python="survey=...", cli="--survey NAME")
             + ") or use the instrument version the data was processed with.")

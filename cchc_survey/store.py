@@ -50,7 +50,7 @@ import json
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -269,10 +269,14 @@ class RawStore:
     # -- read --------------------------------------------------------------------------------
     def list_snapshots(self, survey: str | int) -> list[Snapshot]:
         """All committed snapshots of ``survey``, oldest first (empty when there are none)."""
+        return list(self.iter_snapshots(survey))
+
+    def iter_snapshots(self, survey: str | int) -> Iterator[Snapshot]:
+        """The committed snapshots of ``survey``, oldest first, one manifest read at a time (a
+        caller that keeps only what it needs holds one manifest, not all of them)."""
         folder = self.survey_dir(survey)
         if not folder.is_dir():
-            return []
-        out: list[Snapshot] = []
+            return
         for mpath in sorted(folder.glob(f"*{MANIFEST_SUFFIX}")):
             if mpath.name.startswith(_TMP_PREFIX):
                 continue
@@ -290,8 +294,7 @@ class RawStore:
                     f"{mpath}: its data file {data_path.name!r} is missing; restore it or move "
                     "the manifest out of the store."
                 )
-            out.append(Snapshot(sid, data_path, mpath, manifest))
-        return out
+            yield Snapshot(sid, data_path, mpath, manifest)
 
     def read_snapshot(self, snapshot: Snapshot | str | os.PathLike[str]) -> bytes:
         """Return the bytes of a snapshot after checking size and sha256 against its manifest.

@@ -1055,7 +1055,8 @@ def _read_lss(path: str | Path | None) -> Any:
     return read_lss(path)
 
 
-def read_export(path: str | Path, instrument: Any = None, *, lss: str | Path | None = None,
+def read_export(path: str | Path | RawExport, instrument: Any = None, *,
+                lss: str | Path | None = None,
                 codebook: Any = None, encoding: str | None = None, format: str | None = None,
                 language: str | None = None, on_error: OnError = "raise",
                 secret_key: bytes | None = None,
@@ -1064,7 +1065,9 @@ def read_export(path: str | Path, instrument: Any = None, *, lss: str | Path | N
 
     Args:
         path: the export (CSV, JSON, xlsx, SPSS ``.sps``/``.dat``/``.sav``, R ``.R``/data CSV,
-            Stata XML, VV). For the SPSS and R pairs give either file of the pair.
+            Stata XML, VV). For the SPSS and R pairs give either file of the pair. Or a
+            :class:`RawExport` already read (the readers of :mod:`cchc_survey.sources` give one
+            for Google Forms, KoboToolbox and data-entry files); it is not changed.
         instrument: the instrument the survey was built from.
         lss: the survey's ``.lss``: alone for a survey not built from our instruments, or with
             the instrument to add SGQA names.
@@ -1085,11 +1088,13 @@ def read_export(path: str | Path, instrument: Any = None, *, lss: str | Path | N
     from .limesurvey.exports import read_raw
 
     layout = resolve_layout(instrument, lss=lss, codebook=codebook)
-    raw = read_raw(path, encoding=encoding, format=format)
+    given = isinstance(path, RawExport)
+    raw = path if isinstance(path, RawExport) else read_raw(path, encoding=encoding,
+                                                            format=format)
     if language:
         raw.language = language
     return _tidy(raw, layout, on_error=on_error, secret_key=secret_key, convert_yn=convert_yn,
-                 release=True)
+                 release=not given)
 
 
 def label_frame(tidy: TidyResult, lang: str = "vi") -> pd.DataFrame:

@@ -11,6 +11,9 @@ Server state (what a stateless table of exchanges cannot express, modelled on th
   answers 001 (``Invalid user name or password``, which LimeSurvey gives for every wrong password).
 * A key is valid from login until ``release_session_key`` (010/202) or until a fault expires it;
   a call with an invalid key answers 160/203 (``Invalid session key``).
+* A survey imported in this session (``import_survey``, 003/004) is not active until
+  ``activate_survey`` is called for it (005): the derived ``get_survey_properties`` says
+  ``active`` ``N`` meanwhile (recording 100 was made after the activation).
 * A request without ``id`` answers 198 (empty body), a Content-Type without ``application/json``
   answers 199 (empty body), a body that is not JSON answers 197. The JSON-RPC id is echoed
   (README behaviour 5): when the request's id is not the recorded ``1``, only the ``"id":1``
@@ -19,6 +22,10 @@ Server state (what a stateless table of exchanges cannot express, modelled on th
 Exchanges that are not recorded but *derived* from recorded data (each says which recording):
 see :func:`derive`. A request that matches nothing gets HTTP 599 and is listed in
 :attr:`ReplayServer.unmatched`, so a test fails loudly.
+
+:class:`Replay614` serves the LimeSurvey 6.14.0 exchanges of ``tests/fixtures/limesurvey_614/rpc``
+the same way, with the login state 6.14.0 showed: three wrong passwords, then every login from
+the address (the right password included) answers the recorded lock-out status.
 
 Fault injection is a layer on top (:class:`Fault`): drop (close the socket without answer),
 delay (sleep before answering: a timeout for a client with a short read timeout), http (answer a
@@ -42,6 +49,7 @@ from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures" / "limesurvey"
 RPC_DIR = FIXTURES / "rpc"
+RPC_614_DIR = Path(__file__).parent / "fixtures" / "limesurvey_614" / "rpc"
 PATH = "/index.php/admin/remotecontrol"
 USERNAME = "admin"
 PASSWORD = "lab-admin-pass"  # the lab-only password named in fixtures/limesurvey/README.md
@@ -74,13 +82,24 @@ class Recording:
             body = base64.b64decode(d["response_body_base64"])
         else:
             body = d["response_body_raw"].encode("utf-8")
-        return cls(path.stem, d["method"], d["params"], d["http_status"],
+        if "params" in d:
+            params = d["params"]
+        else:  # 6.14.0 corpus: the request as sent, with the real session key in it
+            params = list(d["request"]["params"])
+            if d["method"] != "get_session_key" and params:
+                params[0] = "<SESSION_KEY>"
+        return cls(path.stem, d["method"], params, d["http_status"],
                    d["response_content_type"], body)  # fmt: skip
 
 
-def load_recordings() -> dict[str, Recording]:
-    """All recordings by file stem."""
-    return {p.stem: Recording.load(p) for p in sorted(RPC_DIR.glob("*.json"))}
+def load_recordings(folder: Path = RPC_DIR) -> dict[str, Recording]:
+    """All recordings of ``folder`` by file stem."""
+    return {p.stem: Recording.load(p) for p in sorted(folder.glob("*.json"))}
+
+
+def recorded_result(rec: Recording) -> Any:
+    """The ``result`` of a recorded JSON-RPC body."""
+    return json.loads(rec.body)["result"]
 
 
 def _key(method: str, params: Any) -> str:
@@ -152,6 +171,12 @@ def derive(method: str, params: list[Any], recordings: dict[str, Recording]) -> 
       updated with the current ``completed``/``usesleft``/``language`` of 123, shaped like 123;
       of 385925 / 385926 (any paging) -> 175 / 182.
     * ``get_survey_properties(385924, ["language"])`` -> the ``language`` of 103.
+    * ``get_survey_properties`` of 385924 / 385925 / 385926 with any names: those values of 102
+      (385924, all settings; LimeSurvey answers the asked names that exist), where 385925 and 385926
+      take ``active`` from 100 (they were imported from the same ``survey_source.lss``, 003/004,
+      so every other setting is that file's).
+    * ``get_language_properties`` of 385924 (base language vi) with any names: those values of 104;
+      of 385925 / 385926 only ``surveyls_alias``: null (``survey_source.lss`` has no alias).
     """
     p = list(params)
     if method == "export_responses" and len(p) >= 3:
@@ -182,6 +207,19 @@ def derive(method: str, params: list[Any], recordings: dict[str, Recording]) -> 
         return rpc_body("6.2.1")
     if method == "get_survey_properties" and p[1:] == [385924, ["language"]]:
         return rpc_body({"language": "vi"})
+    if method == "get_survey_properties" and len(p) == 3 and p[1] in (385924, 385925, 385926) \
+            and isinstance(p[2], list):  # fmt: skip
+        props = dict(recorded_result(recordings["102_get_survey_properties__all"]))
+        active = {s["sid"]: s["active"] for s in recorded_result(recordings["100_list_surveys"])}
+        props["active"] = active[p[1]]
+        return rpc_body({k: props[k] for k in p[2] if k in props})
+    if method == "get_language_properties" and len(p) >= 3 and isinstance(p[2], list) \
+            and (len(p) == 3 or p[3] in (None, "vi")):  # fmt: skip
+        if p[1] == 385924:
+            props = recorded_result(recordings["104_get_language_properties__vi_all"])
+            return rpc_body({k: props[k] for k in p[2] if k in props})
+        if p[1] in (385925, 385926) and p[2] == ["surveyls_alias"]:
+            return rpc_body({"surveyls_alias": None})
     if method == "list_participants" and len(p) >= 2 and p[1] in (385925, 385926):
         # the table checks run before any paging/attribute handling: 175 (empty), 182 (none)
         name = {385925: "175_error__empty_survey__list_participants",
@@ -291,17 +329,20 @@ class ReplayServer:
     faults: list[Fault] = field(default_factory=list)
     recordings: dict[str, Recording] = field(default_factory=load_recordings)
     overlay: dict[str, bytes] = field(default_factory=dict)
+    stateful: frozenset[str] = field(default=frozenset(_STATEFUL))
 
     def __post_init__(self) -> None:
         self.table: dict[str, Recording] = {}
+        self.protocol = load_recordings(RPC_DIR)  # 6.2.1: empty bodies, malformed JSON, bad key
         for rec in self.recordings.values():
-            if rec.name in _STATEFUL:
+            if rec.name in self.stateful:
                 continue
             k = _key(rec.method, rec.params)
             if k in self.table and self.table[k].body != rec.body:
                 raise ValueError(f"two recordings for one request: {self.table[k].name}, {rec.name}")
             self.table[k] = rec
-        self.session_key: str = json.loads(self.recordings["002_get_session_key__ok"].body)["result"]
+        self.session_key: str = self._initial_key()
+        self.inactive: set[int] = set()  # imported in this session, not activated yet
         self.valid_keys: set[str] = set()
         self.log: list[Exchange] = []
         self.unmatched: list[tuple[str, Any]] = []
@@ -310,6 +351,9 @@ class ReplayServer:
         self._lock = threading.Lock()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    def _initial_key(self) -> str:
+        return str(recorded_result(self.recordings["002_get_session_key__ok"]))
 
     # -- life cycle ---------------------------------------------------------------------------
     def __enter__(self) -> ReplayServer:
@@ -377,7 +421,7 @@ class ReplayServer:
         length = int(h.headers.get("Content-Length") or 0)
         raw = h.rfile.read(length)
         self.raw_requests.append(raw)
-        recs = self.recordings
+        recs = self.protocol
         if "application/json" not in (h.headers.get("Content-Type") or ""):
             r = recs["199_error__content_type_text_plain"]
             self._send(h, r.status, r.content_type, r.body)
@@ -420,23 +464,25 @@ class ReplayServer:
         entry.status = status
         self._send(h, status, ctype, body)
 
+    def _login(self, params: list[Any]) -> tuple[int, str, bytes]:
+        """``get_session_key``: the lab password answers 002, any other 001."""
+        if params[:2] == [USERNAME, PASSWORD]:
+            with self._lock:
+                self.valid_keys.add(self.session_key)
+            r = self.recordings["002_get_session_key__ok"]
+        else:
+            r = self.recordings["001_get_session_key__wrong_password"]
+        return r.status, r.content_type, r.body
+
     def _answer(self, method: str, params: list[Any]) -> tuple[int, str, bytes]:
-        recs = self.recordings
-        js = "text/javascript;charset=UTF-8"
         norm = list(params)
         if method == "get_session_key":
-            if norm[:2] == [USERNAME, PASSWORD]:
-                with self._lock:
-                    self.valid_keys.add(self.session_key)
-                r = recs["002_get_session_key__ok"]
-            else:
-                r = recs["001_get_session_key__wrong_password"]
-            return r.status, r.content_type, r.body
+            return self._login(norm)
         if norm:
             with self._lock:
                 valid = norm[0] in self.valid_keys
             if not valid:
-                r = recs["160_error__invalid_session_key__list_surveys"]
+                r = self.protocol["160_error__invalid_session_key__list_surveys"]
                 return r.status, r.content_type, r.body
             norm[0] = "<SESSION_KEY>"
         if method == "release_session_key":
@@ -446,24 +492,100 @@ class ReplayServer:
             norm[1] = "<BASE64 of survey_source.lss>"
         k = _key(method, norm)
         if k in self.overlay:
-            return 200, js, self.overlay[k]
+            return 200, self.content_type, self.overlay[k]
         if k in self.table:
             r = self.table[k]
+            if method == "import_survey" and r.status == 200:
+                self.inactive.add(int(recorded_result(r)))
+            if method == "activate_survey" and len(norm) > 1:
+                self.inactive.discard(norm[1])
             return r.status, r.content_type, r.body
-        derived = derive(method, norm, recs)
+        derived = self.derive(method, norm)
         if derived is not None:
-            return 200, js, derived
+            return 200, self.content_type, derived
         self.unmatched.append((method, norm))
         return 599, "text/plain", f"replay: no recording for {method} {norm!r}"[:2000].encode()
+
+    content_type = "text/javascript;charset=UTF-8"
+    """Content type of derived and overlay answers (6.2.1's, README behaviour 7)."""
+
+    def derive(self, method: str, params: list[Any]) -> bytes | None:
+        """An answer that follows from the recorded data (:func:`derive`) and the state."""
+        body = derive(method, params, self.recordings)
+        if body is not None and method == "get_survey_properties" and params[1] in self.inactive:
+            result = json.loads(body)["result"]
+            if "active" in result:
+                body = rpc_body({**result, "active": "N"})
+        return body
 
     def add_overlay(self, method: str, params: list[Any], body: bytes) -> None:
         """Answer ``method(params)`` (params with placeholders) with ``body`` (tests only)."""
         self.overlay[_key(method, params)] = body
 
 
+USERNAME_614 = "lab-user"
+PASSWORD_614 = "lab-pass"  # stands for the recordings' <PASSWORD> (credentials were scrubbed)
+_STATEFUL_614 = frozenset({
+    "get_session_key__wrong_password_1", "get_session_key__wrong_password_2",
+    "get_session_key__wrong_password_3", "get_session_key__after_3_wrong_passwords",
+})  # fmt: skip
+
+
+@dataclass
+class Replay614(ReplayServer):
+    """The replay server for the LimeSurvey 6.14.0 exchanges (``fixtures/limesurvey_614/rpc``).
+
+    Login state as recorded: a wrong password answers ``Invalid user name or password``; after
+    :attr:`max_attempts` of them, every ``get_session_key`` (the right password included)
+    answers the recorded lock-out status. A successful login is not among the 6.14.0
+    recordings: it answers the key of the recorded 6.14.0 sessions in the form of 6.2.1's
+    recording 002 (``{"id":1,"result":"<key>","error":null}``), with 6.14.0's content type.
+    """
+
+    recordings: dict[str, Recording] = field(default_factory=lambda: load_recordings(RPC_614_DIR))
+    stateful: frozenset[str] = field(default=_STATEFUL_614)
+    max_attempts: int = 3
+
+    content_type = "application/json"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.failed_logins = 0
+
+    def _initial_key(self) -> str:
+        return _request_key(RPC_614_DIR / "invite_participants__no_mail_server.json")
+
+    def _login(self, params: list[Any]) -> tuple[int, str, bytes]:
+        recs = self.recordings
+        with self._lock:
+            if self.failed_logins >= self.max_attempts:
+                r = recs["get_session_key__after_3_wrong_passwords"]
+                return r.status, r.content_type, r.body
+            if params[:2] == [USERNAME_614, PASSWORD_614]:
+                self.valid_keys.add(self.session_key)
+                body = json.dumps({"id": 1, "result": self.session_key, "error": None},
+                                  separators=(",", ":")).encode()
+                return 200, self.content_type, body
+            self.failed_logins += 1
+        r = recs["get_session_key__wrong_password_1"]
+        return r.status, r.content_type, r.body
+
+    def derive(self, method: str, params: list[Any]) -> bytes | None:
+        """Only ``release_session_key`` (not recorded on 6.14.0): ``"OK"`` as 6.2.1 answers (010)."""
+        if method == "release_session_key":
+            return self.protocol["010_release_session_key"].body
+        return None
+
+
+def _request_key(path: Path) -> str:
+    """The session key a 6.14.0 recording was made with."""
+    return str(json.loads(path.read_text(encoding="utf-8"))["request"]["params"][0])
+
+
 def make_client(
     url: str,
     *,
+    username: str = USERNAME,
     password: str = PASSWORD,
     retries: int = 2,
     read_timeout: float = 5.0,
@@ -475,7 +597,7 @@ def make_client(
 
     waits = sleeps if sleeps is not None else []
     cfg = LimeSurveyConfig(
-        url=url, username=USERNAME, password=password, connect_timeout=2.0,
+        url=url, username=username, password=password, connect_timeout=2.0,
         read_timeout=read_timeout, retry=RetryPolicy(retries=retries, backoff=0.5, sleep=waits.append),
     )  # fmt: skip
     return LimeSurvey(cfg)

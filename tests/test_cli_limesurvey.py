@@ -9,13 +9,27 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import typer
-from replay_server import FIXTURES, PASSWORD, USERNAME, ReplayServer, load_recordings, rpc_body
+from replay_server import (
+    FIXTURES,
+    PASSWORD,
+    PASSWORD_614,
+    RPC_614_DIR,
+    USERNAME,
+    USERNAME_614,
+    Replay614,
+    ReplayServer,
+    load_recordings,
+    recorded_result,
+    rpc_body,
+)
 from typer.testing import CliRunner
 
 from cchc_survey.cli.limesurvey import register
 from cchc_survey.store import RawStore
 
 RECS = load_recordings()
+RECS_614 = load_recordings(RPC_614_DIR)
+QDIR = Path(__file__).parent.parent / "questionnaires"
 app = typer.Typer()
 register(app)
 runner = CliRunner()
@@ -88,8 +102,9 @@ def test_deploy_refuses_a_duplicate(server: ReplayServer, env: dict[str, str]) -
     server.add_overlay("list_surveys", ["<SESSION_KEY>"], rpc_body(surveys))
     r = runner.invoke(app, ["deploy", str(path), "--lss", str(FIXTURES / "survey_source.lss")], env=env)
     assert r.exit_code == 1, r.output
-    assert f"{inst.id} v{inst.version} is already on the server as survey 385925" in r.output
-    assert "--allow-duplicate" in r.output
+    assert (f"{inst.id} v{inst.version} is already on the server as survey 385925 (Bản cũ "
+            f"[{inst.id} v{inst.version}], active=Y, found by its title tag)") in r.stderr
+    assert "--allow-duplicate" in r.stderr
     assert server.calls("import_survey") == []
 
 
@@ -117,3 +132,102 @@ def test_config_file_as_in_the_docs(server: ReplayServer, tmp_path: Path,
     on_disk = b"".join(p.read_bytes() for p in raw.rglob("*") if p.is_file())
     assert PASSWORD.encode() not in on_disk
     assert PASSWORD not in caplog.text and PASSWORD not in r.output
+
+
+# -- LimeSurvey 6.14.0 ------------------------------------------------------------------------------
+@pytest.fixture
+def server614() -> Iterator[Replay614]:
+    with Replay614() as srv:
+        yield srv
+
+
+@pytest.fixture
+def env614(server614: Replay614, tmp_path: Path) -> dict[str, str]:
+    return {"CCHC_LS_URL": server614.url, "CCHC_LS_USER": USERNAME_614,
+            "CCHC_LS_PASSWORD": PASSWORD_614, "CCHC_LS_CONFIG": str(tmp_path / "none.toml")}
+
+
+@pytest.fixture
+def sample_instrument(tmp_path: Path) -> Path:
+    """The shipped sipas_one_stop instrument as 'ls205_sample v1' (survey 82556 of the 6.14.0
+    recordings carries that tag), without the anonymity promise (82556 is not anonymised)."""
+    text = (QDIR / "sipas_one_stop.yaml").read_text(encoding="utf-8")
+    text = text.replace("id: sipas_one_stop", "id: ls205_sample").replace('version: "2026.1"', 'version: "1"')
+    text = text.replace("; phiếu không ghi tên.", ".").replace("the form is\n    anonymous.", "thank you.")
+    path = tmp_path / "ls205_sample.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_status_shows_titles_verbatim_614(server614: Replay614, env614: dict[str, str],
+                                          tmp_path: Path) -> None:
+    r = runner.invoke(app, ["status"], env=env614)
+    assert r.exit_code == 0, r.output
+    titles = [s["surveyls_title"] for s in recorded_result(RECS_614["list_surveys__tag_suffix_titles"])]
+    for t in titles:
+        assert t in r.output  # whole, tags included, on one line
+    assert "   623369  Y       Khảo sát mức độ hài lòng" in r.output
+    out = tmp_path / "surveys.csv"
+    r = runner.invoke(app, ["status", "--out", str(out)], env=env614)
+    assert pd.read_csv(out, encoding="utf-8-sig")["title"].tolist() == titles
+
+
+def test_deploy_reports_each_rejected_participant_614(server614: Replay614, env614: dict[str, str],
+                                                      sample_instrument: Path, tmp_path: Path) -> None:
+    rows = RECS_614["add_participants__token_already_taken"].params[2]
+    plist = tmp_path / "p.csv"
+    pd.DataFrame(rows).to_csv(plist, index=False, encoding="utf-8-sig")
+    out = tmp_path / "outcomes.csv"
+    r = runner.invoke(app, ["deploy", str(sample_instrument), "--reuse", "--participants", str(plist),
+                            "--out", str(out)], env=env614)
+    assert r.exit_code == 1, r.output
+    assert "survey id: 82556 (already on the server)" in r.stdout
+    assert "participants: 1 added, 1 rejected (of 2 rows)" in r.stdout
+    assert 'token: Access code "vn…A1" has already been taken.' in r.stdout
+    assert "Lỗi (error): 1 of 2 participants were not added (row 2 of the list" in r.stderr
+    assert "--reuse --participants" in r.stderr
+    table = pd.read_csv(out, encoding="utf-8-sig", keep_default_na=False)
+    assert table.to_dict(orient="list") == {
+        "table": ["participants", "participants"], "row": [2, 3], "tid": ["", "5"],
+        "status": ["rejected", "added"],
+        "reason": ['token: Access code "vn…A1" has already been taken.', ""]}
+    assert "vnAn2025tokA1" not in r.output + out.read_text(encoding="utf-8-sig")
+
+
+def test_deploy_fails_when_no_invitation_was_sent_614(server614: Replay614, env614: dict[str, str],
+                                                      sample_instrument: Path) -> None:
+    # The recorded 6.14.0 answer (no mail server) to invite_participants for participants 4 and 5,
+    # served for the call without ids that `deploy --invite` makes when it added nobody.
+    server614.add_overlay("invite_participants", ["<SESSION_KEY>", 82556, None, True],
+                          RECS_614["invite_participants__no_mail_server"].body)
+    r = runner.invoke(app, ["deploy", str(sample_instrument), "--reuse", "--invite"], env=env614)
+    assert r.exit_code == 1, r.output
+    assert ("invitations: 0 sent, 2 failed (Could not instantiate mail function.); 2 not tried by "
+            "this call") in r.stdout
+    assert r.stdout.count("Could not instantiate mail function.") == 3  # summary + 2 table rows
+    assert "No e-mail was sent (Could not instantiate mail function.)" in r.stderr
+    assert "Email settings" in r.stderr
+    assert "success" not in r.output.lower()
+
+
+def test_login_lockout_explained_614(server614: Replay614, env614: dict[str, str]) -> None:
+    for n in (1, 2, 3):
+        r = runner.invoke(app, ["status"], env={**env614, "CCHC_LS_PASSWORD": f"wrong-password-{n}"})
+        assert r.exit_code == 1 and "wrong user name or password" in r.stderr
+    r = runner.invoke(app, ["status"], env=env614)  # the right password
+    assert r.exit_code == 1
+    assert "locked logins from this computer's address" in r.stderr
+    assert "refuses even the correct password" in r.stderr and "Wait 10 minutes" in r.stderr
+    assert PASSWORD_614 not in r.output
+
+
+def test_deploy_without_create_permission(server: ReplayServer, env: dict[str, str]) -> None:
+    """A user without the global Surveys: create permission: import_survey answers "No permission"
+    (remotecontrol_handle::import_survey; the status form of recording 169)."""
+    server.add_overlay("import_survey", ["<SESSION_KEY>", "<BASE64 of survey_source.lss>", "lss"],
+                       RECS["169_error__nonexistent_survey__export_responses"].body)
+    r = runner.invoke(app, ["deploy", str(QDIR / "sipas_one_stop.yaml"),
+                            "--lss", str(FIXTURES / "survey_source.lss")], env=env)
+    assert r.exit_code == 1, r.output
+    assert "lacks the global permission 'Surveys: create'" in r.stderr
+    assert "not found" not in r.stderr

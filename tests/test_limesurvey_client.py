@@ -16,7 +16,11 @@ import requests
 from replay_server import (
     FIXTURES,
     PASSWORD,
+    PASSWORD_614,
+    RPC_614_DIR,
+    USERNAME_614,
     Fault,
+    Replay614,
     ReplayServer,
     load_recordings,
     make_client,
@@ -399,3 +403,75 @@ def test_no_secret_in_logs(server: ReplayServer, caplog: pytest.LogCaptureFixtur
     assert caplog.records  # something was logged
     assert PASSWORD not in caplog.text
     assert KEY not in caplog.text
+
+
+# -- LimeSurvey 6.14.0 -------------------------------------------------------------------------------
+@pytest.fixture
+def server614() -> Iterator[Replay614]:
+    with Replay614() as srv:
+        yield srv
+
+
+def test_login_lockout_after_three_wrong_passwords_614(server614: Replay614) -> None:
+    """6.14.0: three wrong passwords, then the right one is refused with the lock-out status."""
+    for n in (1, 2, 3):
+        with make_client(server614.url, username=USERNAME_614, password=f"wrong-password-{n}") as ls, \
+                pytest.raises(E.AuthenticationError) as wrong:
+            ls.list_surveys()
+        assert type(wrong.value) is E.AuthenticationError
+        assert "after 3 wrong passwords" in str(wrong.value)
+    with make_client(server614.url, username=USERNAME_614, password=PASSWORD_614) as ls, \
+            pytest.raises(E.LoginLockedError) as locked:
+        ls.list_surveys()
+    err = locked.value
+    assert err.minutes == 10
+    text = str(err)
+    assert "refuses even the correct password" in text and "Wait 10 minutes" in text
+    assert "exceeded the number of maximum login attempts" in err.detail
+    assert PASSWORD_614 not in text
+    assert [e.method for e in server614.log] == ["get_session_key"] * 4  # never retried
+
+
+def test_lockout_status_as_recorded_614() -> None:
+    rec = load_recordings(RPC_614_DIR)["get_session_key__after_3_wrong_passwords"]
+    status = json.loads(rec.body)["result"]["status"]
+    err = E.error_from_status(status, method="get_session_key")
+    assert isinstance(err, E.LoginLockedError) and isinstance(err, E.AuthenticationError)
+    assert err.minutes == 10
+    assert E.error_from_status("You have exceeded the number of maximum login attempts.").minutes is None
+
+
+def test_titles_as_6_14_lists_them(server614: Replay614) -> None:
+    with make_client(server614.url, username=USERNAME_614, password=PASSWORD_614) as ls:
+        surveys = ls.list_surveys()
+    assert [s["sid"] for s in surveys] == [623369, 480923, 982211, 366341, 82556, 369198, 96772,
+                                           553399, 619922]
+    assert surveys[0]["surveyls_title"].endswith("tại Bộ phận Một cửa [sipas_one_stop v2026.1]")
+    assert surveys[4]["surveyls_title"] == "Sample LimeSurvey for 1.92+ [ls205_sample v1]"
+
+
+def test_permission_errors_name_the_permission(server: ReplayServer) -> None:
+    """``No permission`` is one text for every permission: the error names the one the call needs.
+    import_survey's answer for a user without the global Surveys: create permission is that
+    status (remotecontrol_handle::import_survey), in the form recording 169 shows."""
+    lss = (FIXTURES / "survey_source.lss").read_bytes()
+    params = ["<SESSION_KEY>", "<BASE64 of survey_source.lss>", "lss"]
+    server.add_overlay("import_survey", params, RECS["169_error__nonexistent_survey__export_responses"].body)
+    with make_client(server.url) as ls, pytest.raises(E.PermissionDeniedError) as info:
+        ls.import_survey(lss)
+    err = info.value
+    assert not isinstance(err, E.SurveyNotFoundError)  # not "survey not found"
+    assert (err.permission, err.scope) == ("Surveys: create", "global")
+    assert "lacks the global permission 'Surveys: create'" in str(err)
+    assert "User management" in str(err)
+    # export_responses checks the permission before the survey exists (recording 169)
+    with make_client(server.url) as ls, pytest.raises(E.SurveyPermissionError) as info2:
+        ls.call("export_responses", 999999, "csv")
+    assert isinstance(info2.value, E.SurveyNotFoundError)
+    assert "'Responses: export'" in str(info2.value) and "no survey with this id" in str(info2.value)
+    for method, permission in [("add_participants", "Participants: create"),
+                               ("invite_participants", "Participants: update"),
+                               ("activate_survey", "Survey activation: update"),
+                               ("get_summary", "Survey: read")]:
+        e = E.error_from_status("No permission", method=method, survey_id=1)
+        assert isinstance(e, E.PermissionDeniedError) and permission in str(e), method

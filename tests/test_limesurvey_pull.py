@@ -12,10 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from replay_server import FIXTURES, PASSWORD, Fault, ReplayServer, load_recordings, make_client
+from replay_server import FIXTURES, PASSWORD, Fault, ReplayServer, load_recordings, make_client, rpc_body
 
 import cchc_survey.store as store_mod
 from cchc_survey.limesurvey import errors as E
+from cchc_survey.limesurvey.ids import IdRuns
 from cchc_survey.limesurvey.pull import parse_response_ids, plan_pages, pull_by_token, pull_responses
 from cchc_survey.store import RawStore
 
@@ -92,11 +93,15 @@ def test_first_pull_in_pages_then_nothing_new(server: ReplayServer, tmp_path: Pa
     assert m["export"] == {"document": "csv", "language": "vi", "completion": "all",
                            "heading": "code", "response": "short"}
     assert m["profile"] == "csv/code/short/vi/all"
-    assert (m["page"], m["pages"], m["request"]) == (1, 3, {"from_id": 1, "to_id": 25})
+    assert (m["page"], m["request"]) == (1, {"from_id": 1, "to_id": 25})
+    assert [s.manifest["page"] for s in snaps] == [1, 2, 3]
+    assert len({s.manifest["pull_id"] for s in snaps}) == 1
     assert m["sha256"] == hashlib.sha256(snaps[0].path.read_bytes()).hexdigest()
     assert m["pulled_at"].endswith("Z")
     assert_complete_and_unique(store)
-    # the page requests: ids listing, then three id ranges with the explicit language
+    # the count, then the ids listing (60 responses fit one window: one open request), then three
+    # id ranges with the explicit language
+    assert [e.method for e in server.log][:3] == ["get_session_key", "get_summary", "export_responses"]
     exports = [e.params[1:] for e in server.calls("export_responses")]
     assert exports == [
         [SID, "csv", "vi", "all", "code", "short", None, None, ["id"]],
@@ -245,3 +250,88 @@ def test_pull_by_token(server: ReplayServer, tmp_path: Path) -> None:
                                  completion="complete", progress=False)
         assert complete.new_ids == []  # its only response is incomplete (recording 155)
     assert server.unmatched == []
+
+
+# -- listing in windows: the client's memory does not grow with the survey ------------------------------
+def test_ids_are_listed_in_windows(server: ReplayServer, tmp_path: Path) -> None:
+    """60 responses, windows of 20 ids, pages of 10: two closed windows, then the rest (20, one
+    window's worth) in one open request; each page only after its window."""
+    store = RawStore(tmp_path)
+    with make_client(server.url) as ls:
+        res = pull_responses(ls, SID, store=store, page_size=10, window=20, progress=False)
+    assert res.new_ids == list(range(1, 61))
+    assert (res.listed, res.already_stored, len(res.snapshots)) == (60, 0, 6)
+    lst = [SID, "csv", "vi", "all", "code", "short"]
+    exports = [e.params[1:] for e in server.calls("export_responses")]
+    assert exports == [
+        [*lst, None, 20, ["id"]], [*lst, 1, 10], [*lst, 11, 20],
+        [*lst, 21, 40, ["id"]], [*lst, 21, 30], [*lst, 31, 40],
+        [*lst, 41, None, ["id"]], [*lst, 41, 50], [*lst, 51, 60]]
+    assert_complete_and_unique(store)
+    assert server.unmatched == []
+
+
+def test_windows_with_stored_ids_and_a_crash(server: ReplayServer, tmp_path: Path) -> None:
+    """Resumable across windows: the ids of a first partial pull are skipped window by window."""
+    store = RawStore(tmp_path)
+    with make_client(server.url) as ls:
+        pull_responses(ls, SID, store=store, completion="complete", page_size=10, window=20,
+                       progress=False)
+    server.faults.append(Fault("drop", method="export_responses", skip=4, times=3))
+    with make_client(server.url) as ls, pytest.raises(E.ConnectionFailedError):
+        pull_responses(ls, SID, store=store, page_size=10, window=20, progress=False)
+    first = [s.response_ids for s in store.list_snapshots(SID) if s.manifest["profile"].endswith("/all")]
+    assert first == [list(range(1, 11)), list(range(11, 21))]  # window 1 done, then the crash
+    server.faults.clear()
+    with make_client(server.url) as ls:
+        res = pull_responses(ls, SID, store=store, page_size=10, window=20, progress=False)
+    assert (res.new_ids, res.already_stored, res.listed) == (list(range(21, 61)), 20, 60)
+    all_ids = [i for s in store.list_snapshots(SID) if s.manifest["profile"].endswith("/all")
+               for i in s.response_ids]
+    assert all_ids == list(range(1, 61))
+
+
+def test_responses_added_while_pulling(server: ReplayServer, tmp_path: Path) -> None:
+    """The last, open request takes whatever is left: a count smaller than the listing (15
+    responses arrived after it was read) loses nothing."""
+    summary = json.loads(RECS["117_get_summary__all"].body)["result"]
+    server.add_overlay("get_summary", ["<SESSION_KEY>", SID],
+                       rpc_body({**summary, "full_responses": 45}))  # 15 arrived after the count
+    with make_client(server.url) as ls:
+        res = pull_responses(ls, SID, store=RawStore(tmp_path), page_size=15, window=15,
+                             progress=False)
+    assert res.new_ids == list(range(1, 61))
+    listings = [e.params[7:9] for e in server.calls("export_responses") if e.params[-1] == ["id"]]
+    assert listings == [[None, 15], [16, 30], [31, None]]
+
+
+def test_id_runs() -> None:
+    runs = IdRuns.from_ids(np.array([9, 1, 2, 3, 5, 3]))
+    assert runs.runs == [(1, 3), (5, 5), (9, 9)]
+    assert (len(runs), runs[0], runs[3], runs[-1], runs[1:3]) == (5, 1, 5, 9, [2, 3])
+    assert runs == [1, 2, 3, 5, 9] and runs != [1, 2, 3, 5] and list(runs) == runs.tolist()
+    assert runs.to_numpy().tolist() == [1, 2, 3, 5, 9]
+    assert runs.contains(np.array([0, 1, 4, 5, 9, 10])).tolist() == [False, True, False, True, True, False]
+    assert (4 in runs, 5 in runs) == (False, True)
+    u = IdRuns.union_all([runs, IdRuns.from_ids([4, 10, 11]), IdRuns.empty(), IdRuns.from_ids([20])])
+    assert u.runs == [(1, 5), (9, 11), (20, 20)]
+    assert IdRuns.empty() == [] and len(IdRuns.empty()) == 0
+    assert IdRuns.from_ids(np.arange(1, 1_000_001)).runs == [(1, 1_000_000)]
+    with pytest.raises(IndexError):
+        runs[5]
+
+
+def test_responses_deleted_while_pulling(server: ReplayServer, tmp_path: Path) -> None:
+    """A count larger than what is there (20 responses deleted after it was read): the empty
+    window makes the pull read the count again, and the walk ends."""
+    summary = json.loads(RECS["117_get_summary__all"].body)["result"]
+    server.faults.append(Fault("http", method="get_summary", status=200,
+                               body=rpc_body({**summary, "full_responses": 80}),
+                               content_type="text/javascript;charset=UTF-8"))
+    with make_client(server.url) as ls:
+        res = pull_responses(ls, SID, store=RawStore(tmp_path), page_size=15, window=15,
+                             progress=False)
+    assert res.new_ids == list(range(1, 61))
+    listings = [e.params[7:9] for e in server.calls("export_responses") if e.params[-1] == ["id"]]
+    assert listings == [[None, 15], [16, 30], [31, 45], [46, 60], [61, 75], [76, None]]
+    assert len(server.calls("get_summary")) == 2

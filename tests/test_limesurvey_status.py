@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from replay_server import ReplayServer, make_client
+from replay_server import ReplayServer, make_client, rpc_body
 
 from cchc_survey.limesurvey.status import STATUS_ORDER, fieldwork_status, participant_status
 
@@ -71,3 +73,29 @@ def test_participant_status_precedence() -> None:
     })
     assert participant_status(frame).tolist() == [
         "completed", "opted_out", "bad_email", "reminded", "invited", "not_invited", "not_invited"]
+
+
+class TidStartServer(ReplayServer):
+    """Newer RemoteControl code reads list_participants' iStart as the first participant id
+    (``compare('tid', '>=' . $iStart)``), where 6.2.1 reads an offset: the same recorded rows,
+    served with that meaning."""
+
+    def derive(self, method: str, params: list[Any]) -> bytes | None:
+        if method == "list_participants" and len(params) > 3 and params[1] == 385924:
+            start, limit = params[2], params[3]
+            body = super().derive(method, [*params[:2], 0, 1000, *params[4:]])
+            rows = [r for r in json.loads(body)["result"] if r["tid"] >= start][:limit]
+            return rpc_body(rows)
+        return super().derive(method, params)
+
+
+@pytest.mark.parametrize("page", [1, 2, 3, 5, 10])
+def test_participants_paged_either_way(page: int) -> None:
+    """Every participant exactly once whether iStart is an offset (6.2.1) or a first id."""
+    for server_class in (ReplayServer, TidStartServer):
+        with server_class() as srv, make_client(srv.url) as ls:
+            st = fieldwork_status(ls, 385924, unit_attribute="language", page=page)
+            assert st.by_status["participants"].tolist() == [3, 0, 0, 0, 0, 2], server_class
+            assert st.by_unit["participants"].tolist() == [1, 4, 5]
+            starts = [e.params[2] for e in srv.calls("list_participants")]
+        assert starts[0] == 0 and starts == sorted(set(starts))  # always forward

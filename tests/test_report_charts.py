@@ -105,6 +105,10 @@ def test_trend_chart_has_a_ci_band_per_component() -> None:
 def test_gap_chart_marks_significant_differences() -> None:
     comp = example_inputs().comparison
     assert comp is not None
+    unverified = gap_chart(comp)  # the example's survey side is unverified: nothing marked
+    assert not any(y.endswith(" *") for y in unverified.data[1].y)
+    assert all("(không so sánh được)" in y.replace("<br>", " ") for y in unverified.data[1].y)
+    comp = comp.assign(verified=True)
     fig = gap_chart(comp)
     official, survey = fig.data
     np.testing.assert_allclose(official.x, comp["official"])
@@ -118,7 +122,8 @@ def test_gap_chart_marks_significant_differences() -> None:
     assert list(survey.marker.symbol) == ["circle" if s else "circle-open" for s in sig]
     assert len(fig.layout.shapes) == len(comp)
     assert official.name == "Kết quả chính thức" and survey.name == "Kết quả khảo sát"
-    assert "* có ý nghĩa thống kê" in notes(fig) and "Báo cáo SIPAS 2024" in notes(fig)
+    assert notes(fig) == "* có ý nghĩa thống kê"  # verified: no caveat
+    assert "Báo cáo SIPAS 2024" in notes(unverified)
     with pytest.raises(ChartInputError, match="empty"):
         gap_chart(comp.iloc[:0])
 

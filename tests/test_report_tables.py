@@ -58,7 +58,12 @@ def test_excel_free_text_sheet_is_injection_safe(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     ws = wb["Ý kiến góp ý"]
     values = [ws.cell(row=r, column=2).value for r in range(HEADER_ROW + 1, ws.max_row + 1)]
-    assert values == [unicodedata.normalize("NFC", v) for v in texts]  # nothing altered
+    times = [ws.cell(row=r, column=3).value for r in range(HEADER_ROW + 1, ws.max_row + 1)]
+    nfc = [unicodedata.normalize("NFC", v) for v in texts]
+    # each distinct answer once, as written (nothing altered), with the times it was given
+    assert sorted(values) == sorted(set(nfc)) and sum(times) == len(nfc)
+    assert times == sorted(times, reverse=True)
+    assert all(nfc.count(v) == k for v, k in zip(values, times, strict=True))
     hit = [ws.cell(row=r, column=2) for r in range(HEADER_ROW + 1, ws.max_row + 1)
            if str(ws.cell(row=r, column=2).value).startswith("=")]
     assert len(hit) == 1
@@ -110,15 +115,20 @@ def test_excel_score_sheets_numbers_formats_and_unverified_notes(tmp_path: Path)
     inputs = example_inputs(fixture_free_texts())
     wb = openpyxl.load_workbook(write_excel(inputs, tmp_path / "r.xlsx"))
     assert wb.sheetnames == ["Tổng quan", "SIPAS", "PAPI", "So sánh chính thức",
-                             "Kiểm tra dữ liệu", "Gia quyền", "Từ điển mã", "Ý kiến góp ý",
-                             "Nguồn phương pháp"]
+                             "Kiểm tra dữ liệu", "Chi tiết kiểm tra", "Gia quyền", "Từ điển mã",
+                             "Ý kiến góp ý", "Nguồn phương pháp"]
     for name in ("SIPAS", "PAPI"):
         ws = wb[name]
         table = inputs.scores[name]
         head = _header(ws)
-        assert head[:8] == ["Mã", "Cấp", "Nội dung", "Nhóm", "Ước lượng", "Sai số chuẩn",
-                            "Cận dưới KTC", "Cận trên KTC"]
+        assert head == ["Mã", "Cấp", "Nội dung", "Nhóm", "Ước lượng kém tin cậy", "Ước lượng",
+                        "Sai số chuẩn", "Cận dưới KTC", "Cận trên KTC", "Số phiếu (n)",
+                        "Cỡ mẫu hiệu dụng", "Hiệu ứng thiết kế", "Bậc tự do", "Đơn vị đo"]
         assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
+        # it prints: A4 landscape, one page wide, the header row on every page
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
         col = {h: i + 1 for i, h in enumerate(head)}
         rows = range(HEADER_ROW + 1, HEADER_ROW + 1 + len(table))
         assert ws.max_row == HEADER_ROW + len(table)
@@ -130,18 +140,18 @@ def test_excel_score_sheets_numbers_formats_and_unverified_notes(tmp_path: Path)
             np.testing.assert_allclose(got, table[src].to_numpy(dtype=float), rtol=1e-12)
         assert [ws.cell(r, col["Số phiếu (n)"]).value for r in rows] == table["n"].tolist()
         fmts = {ws.cell(r, col["Ước lượng"]).number_format for r in rows}
-        comments = [ws.cell(r, col["Ước lượng"]).comment for r in rows]
+        # the caveat once, above the table; no comment box or shading on every row (nothing
+        # in the example is flagged unreliable, so no row is shaded)
+        assert all(ws.cell(r, col["Ước lượng"]).comment is None for r in rows)
+        assert {ws.cell(r, 1).fill.fgColor.rgb for r in rows} == {"00000000"}
+        assert {ws.cell(r, col["Ước lượng kém tin cậy"]).value for r in rows} == {None}
         if name == "SIPAS":  # percent, unverified
             assert fmts == {'0.0"%"'}
-            assert all(c is not None and "chưa được đối chiếu" in c.text for c in comments)
-            assert "chưa được đối chiếu" in ws["A2"].value
-            assert ws.cell(HEADER_ROW + 1, 1).fill.fgColor.rgb.endswith("FCE4D6")
-            assert {ws.cell(r, col["Đã đối chiếu"]).value for r in rows} == {"Chưa"}
+            assert ws["A2"].value == (f"⚠ Phương pháp chưa được đối chiếu với văn bản chính thức"
+                                      f" ({len(table)}/{len(table)})")
         else:  # points, verified
             assert fmts == {"0.00"}
-            assert all(c is None for c in comments)
             assert ws["A2"].value is None
-            assert {ws.cell(r, col["Đã đối chiếu"]).value for r in rows} == {"Có"}
     # group labels in Vietnamese
     sipas = wb["SIPAS"]
     groups = {sipas.cell(r, 4).value for r in range(HEADER_ROW + 1, sipas.max_row + 1)}
@@ -162,7 +172,16 @@ def test_excel_companion_sheets(tmp_path: Path) -> None:
                                inputs.comparison["difference"], rtol=1e-12)
     sig = ["Có" if s else "Không" for s in inputs.comparison["significant"]]
     assert [comp.cell(r, col["Có ý nghĩa thống kê"]).value for r in rows] == sig
-    checks = wb["Kiểm tra dữ liệu"]
+    summary = wb["Kiểm tra dữ liệu"]  # no fieldwork in the example: flags counted by rule
+    assert _header(summary) == ["Chỉ số", "Quy tắc kiểm tra", "Số phiếu vi phạm",
+                                "Số phiếu bị loại", "Số lỗi ghi nhận", "Xử lý"]
+    assert [[c.value for c in row] for row in summary.iter_rows(
+        min_row=HEADER_ROW + 1, min_col=2, max_col=5)] == [
+        ["Mã trả lời ngoài thang đo", None, None, 1],
+        ["Phiếu trùng (cùng mã người trả lời hoặc mã phiếu)", None, None, 1],
+        ["Thời gian trả lời quá ngắn", None, None, 1],
+        ["Phiếu chưa hoàn thành", None, None, 1]]
+    checks = wb["Chi tiết kiểm tra"]
     assert _header(checks) == ["Quy tắc kiểm tra", "Dòng", "Cột", "Giá trị", "Mức độ", "Mô tả"]
     assert checks.cell(HEADER_ROW + 1, 6).value == "Mã trả lời ngoài thang đo 1–5"
     assert checks.max_row == HEADER_ROW + 4
@@ -195,7 +214,7 @@ def test_excel_english_on_request(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(write_excel(example_inputs(), tmp_path / "en.xlsx", lang="en"))
     assert wb.sheetnames[0] == "Overview" and "Codebook" in wb.sheetnames
     head = _header(wb["SIPAS"])
-    assert head[:5] == ["Code", "Level", "Component", "Group", "Estimate"]
+    assert head[:6] == ["Code", "Level", "Component", "Group", "Unreliable estimate", "Estimate"]
     assert wb["SIPAS"].cell(HEADER_ROW + 2, 3).value == "Access to the public administrative service"
     assert "Method not yet checked" in wb["SIPAS"]["A2"].value
 
@@ -241,12 +260,19 @@ def test_write_all_writes_every_output(tmp_path: Path) -> None:
 
     paths = write_all(example_inputs(fixture_free_texts()), tmp_path / "out")
     assert sorted(k for k in paths if not k.startswith("chart:")) == [
-        "csv:PAPI", "csv:SIPAS", "docx", "excel", "html"]
+        "checks", "csv:PAPI", "csv:SIPAS", "docx", "excel", "html"]
     charts = sorted(p.name for k, p in paths.items() if k.startswith("chart:"))
-    assert charts == ["01_sipas_yeu_to.html", "02_sipas_ho_so_cac_thanh_phan.html",
-                      "03_sipas_tieu_chi.html", "04_sipas_ket_qua_theo_don_vi_va_tieu_chi.html",
-                      "05_sipas_xu_huong_theo_dot_khao_sat.html",
-                      "06_sipas_phan_bo_cau_tra_loi.html", "07_papi_noi_dung.html",
-                      "08_papi_ho_so_cac_thanh_phan.html", "09_gap.html"]
-    assert all(p.stat().st_size > 1000 for p in paths.values())
+    # the example has units by criterion only (no index by unit: no units chart, no heatmap)
+    assert charts == ["bieu_do_01_yeu_to_cua_sipas.png",
+                      "bieu_do_02_cac_tieu_chi_tu_thap_den_cao.png",
+                      "bieu_do_03_xu_huong_theo_dot_khao_sat_sipas.png",
+                      "bieu_do_04_noi_dung_cua_papi.png",
+                      "bieu_do_05_khao_sat_khoang_tin_cay_va_ket_qua_chinh_thuc_moi_thanh_phan_theo_"
+                      "tha.png"]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for k, p in paths.items()
+               if k.startswith("chart:"))
+    assert all(p.stat().st_size > 1000 for k, p in paths.items() if k != "checks")
+    flags = pd.read_csv(paths["checks"], encoding="utf-8-sig")
+    assert list(flags.columns) == ["Quy tắc kiểm tra", "Dòng", "Cột", "Giá trị", "Mức độ", "Mô tả"]
+    assert len(flags) == 4
     assert paths["excel"].name == "bao_cao.xlsx" and paths["csv:SIPAS"].name == "bao_cao_sipas.csv"

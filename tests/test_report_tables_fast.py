@@ -52,7 +52,7 @@ def previous_write_table(ws: Worksheet, frame: pd.DataFrame, *, title: str, note
             if c in comments and comments[c][i]:
                 cell.comment = Comment(comments[c][i], "cchc_survey")
             if highlight is not None and highlight[i]:
-                cell.fill = T._UNVERIFIED_FILL
+                cell.fill = T._FLAGGED_FILL
     for j, c in enumerate(cols, start=1):
         texts = frame[c].astype(str).str.len() if len(frame) else pd.Series([0])
         width = int(min(60, max(8, len(str(c)) * 0.9, float(texts.max()) + 2)))
@@ -64,6 +64,7 @@ def previous_write_table(ws: Worksheet, frame: pd.DataFrame, *, title: str, note
     if cols:
         last = get_column_letter(len(cols))
         ws.auto_filter.ref = f"A{start_row}:{last}{start_row + max(len(frame), 1)}"
+    T.print_setup(ws, start_row)
 
 
 def parts(path: Path) -> dict[str, bytes]:
@@ -89,4 +90,4 @@ def test_shared_styles_write_the_same_workbook(tmp_path: Path, monkeypatch: pyte
     for name in want:
         assert got[name] == want[name], name
     sheet = want["xl/styles.xml"].decode()
-    assert 'quotePrefix="1"' in sheet and "FCE4D6" in sheet and 'wrapText="1"' in sheet
+    assert 'quotePrefix="1"' in sheet and "EDEDED" in sheet and 'wrapText="1"' in sheet

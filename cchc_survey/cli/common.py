@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..errors import CchcSurveyError
 from .messages import t
@@ -48,14 +49,18 @@ def error_prefix() -> str:
 
 
 def fail(exc: CchcSurveyError | str) -> NoReturn:
-    """Print ``exc`` on standard error with the one prefix and stop with :data:`EXIT_INPUT`."""
-    err_console.print(f"[red]{error_prefix()}[/red] {exc}", markup=True, highlight=False)
+    """Print ``exc`` on standard error with the one prefix and stop with :data:`EXIT_INPUT`.
+
+    The message is printed verbatim: brackets in it (a survey title ``... [sipas_one_stop
+    v2026.1]``, a column ``TC[A1]``) are text, not console markup.
+    """
+    err_console.print(f"[red]{error_prefix()}[/red] {escape(str(exc))}", markup=True, highlight=False)
     raise typer.Exit(code=EXIT_INPUT)
 
 
 def note(text: str) -> None:
     """Print a note (something not done, a caveat) on standard error."""
-    err_console.print(f"[yellow]{t('warning')}[/yellow] {text}", markup=True, highlight=False)
+    err_console.print(f"[yellow]{t('warning')}[/yellow] {escape(text)}", markup=True, highlight=False)
 
 
 def say(text: str) -> None:

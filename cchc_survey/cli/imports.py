@@ -6,13 +6,14 @@ Registered on the main app by :func:`register`.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
 
-from ..errors import CchcSurveyError
+from ..errors import CchcSurveyError, InputFileError, Problem
 from .common import data_dir as default_data_dir
 from .common import fail
 
@@ -67,18 +68,35 @@ def register(app: typer.Typer) -> None:
         warn: Annotated[bool, typer.Option(
             "--warn", help="Keep going on value errors (they are listed) instead of "
             "stopping.")] = False,
+        map_file: Annotated[Path | None, typer.Option(
+            "--map", help="The column map of a Google Forms, KoboToolbox or other table "
+            "(cchc-survey map); a data-entry workbook needs none.")] = None,
     ) -> None:
         """Import an export: keep it as a raw snapshot and merge it into data/processed/."""
         from ..processed import import_export
+        from ..sources import import_source, needs_map_reader
+        from ..tidy import ExportValidationWarning
 
         folder = default_data_dir(data_dir)
         try:
             inst = None
             if instrument is not None:
                 inst, _ = _load_source(instrument)
-            rep = import_export(file, inst, lss=lss, survey=survey, encoding=encoding,
-                                raw_root=folder / "raw", processed_root=folder / "processed",
-                                on_error="warn" if warn else "raise")
+            if map_file is not None and inst is None:
+                raise InputFileError([Problem("--map", "option", "a column map maps a file onto "
+                                              "an instrument, and none was given",
+                                              "add --instrument x.yaml.")], "cannot import")
+            raw_root, processed_root = folder / "raw", folder / "processed"
+            if inst is not None and needs_map_reader(file, map_file):
+                with warnings.catch_warnings():  # the failures are printed below
+                    warnings.simplefilter("ignore", ExportValidationWarning)
+                    rep = import_source(file, inst, map=map_file, survey=survey,
+                                        encoding=encoding, on_error="warn" if warn else "raise",
+                                        raw_root=raw_root, processed_root=processed_root)
+            else:
+                rep = import_export(file, inst, lss=lss, survey=survey, encoding=encoding,
+                                    raw_root=raw_root, processed_root=processed_root,
+                                    on_error="warn" if warn else "raise")
         except CchcSurveyError as exc:
             fail(exc)
         typer.echo(rep.summary())

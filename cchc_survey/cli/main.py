@@ -18,8 +18,9 @@ The conventions every command follows (errors, exit codes, messages, project) ar
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -194,6 +195,9 @@ def report(source: Annotated[str, typer.Argument(
            encoding: Annotated[str | None, typer.Option(
                help="The export's text encoding when it is not UTF-8, e.g. cp1258 "
                     "(a CSV saved by Excel on Vietnamese Windows) or utf-16.")] = None,
+           map_file: Annotated[Path | None, typer.Option(
+               "--map", help="The column map of a Google Forms, KoboToolbox or other table "
+               "(cchc-survey map); a data-entry workbook needs none.")] = None,
            ) -> None:
     """Read SOURCE, check, weight, score and write the Excel, HTML and Word reports and charts."""
     from ..assemble import report_inputs
@@ -221,12 +225,16 @@ def report(source: Annotated[str, typer.Argument(
                 say(t("report.processed", path=ps.path, n=n_in,
                       k=len(ps.lineage.get("snapshots", []))))
             else:
-                from ..tidy import read_export
+                from ..sources import read_any
+                from ..tidy import ExportValidationWarning, read_export
 
                 if inst is None and lss is None:
                     raise _Usage(t("report.need_instrument", source=source))
-                tidy = read_export(path, inst, lss=lss if inst is None else None,
-                                   encoding=encoding)
+                with warnings.catch_warnings():  # a source's missing columns: in the checks
+                    warnings.simplefilter("ignore", ExportValidationWarning)
+                    tidy = (read_any(path, inst, map=map_file, encoding=encoding)
+                            if inst is not None else read_export(path, None, lss=lss,
+                                                                 encoding=encoding))
                 frame, n_in, name = tidy.frame, tidy.n_in, path.stem
             if inst is None:
                 if lss is None:
@@ -235,8 +243,9 @@ def report(source: Annotated[str, typer.Argument(
         ms = [read_margins(m) for m in margins] if margins else None
         with console.status(t("report.computing")):
             an = analyse(frame, inst, margins=ms)
-        inputs = report_inputs(an, title=title, period=period or "", organisation=organisation or "",
-                               project=proj)
+        meta: dict[str, Any] = {"period": period} if period else {}
+        inputs = report_inputs(an, title=title, organisation=organisation or "", project=proj,
+                               lang=current_lang().value, **meta)
         dest = out or ((proj.reports if proj else Path("reports")) / name)
         with console.status(t("report.writing")):
             paths = write_all(inputs, dest, lang=current_lang().value)
@@ -255,9 +264,9 @@ def report(source: Annotated[str, typer.Argument(
 
 
 def _register_all() -> None:
-    from . import imports, limesurvey, official
+    from . import imports, limesurvey, official, sources
 
-    for mod in (imports, limesurvey, official):
+    for mod in (imports, limesurvey, official, sources):
         mod.register(app)
 
 

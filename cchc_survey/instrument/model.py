@@ -301,6 +301,10 @@ class InstrumentSpec(_Strict):
     groups: list[Group]
     design: Design = Field(default_factory=Design)
     checks: Checks = Field(default_factory=Checks)
+    anonymous: bool | None = None
+    """True: answers are never linked to a participant (LimeSurvey ``anonymized``); False: they
+    may be; None (not declared): decided by whether a text respondents read promises anonymity
+    (see :mod:`cchc_survey.limesurvey.lss.settings`)."""
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,18 @@ with a real JSON-RPC ``error`` string, some with an HTML page and HTTP 500, and 
 interface with an empty body (see ``tests/fixtures/limesurvey/README.md``, behaviours 1-10). This
 module turns each of them into one exception class whose message says what to do.
 :func:`error_from_status` and :func:`error_from_rpc_error` hold the mapping; every status string
-recorded from LimeSurvey 6.2.1 is in :data:`STATUS_ERRORS`.
+recorded from LimeSurvey 6.2.1 and 6.14.0 is in :data:`STATUS_ERRORS` or matched by a pattern
+(the login lock-out, whose minutes vary).
+
+``No permission`` is the same text for every missing permission: :data:`PERMISSIONS` names, per
+RPC method, the permission LimeSurvey checks (read from RemoteControl's
+``remotecontrol_handle.php``), so the message can say which one to ask for.
 
 No message ever contains the password or the session key.
+
+The module is a catalogue (about thirty classes, one per way a call fails, each with the message
+that tells the analyst what to do, and the tables that map LimeSurvey's texts onto them); it is
+longer than the house's ~500 lines because splitting the catalogue would split that mapping.
 """
 
 from __future__ import annotations
@@ -18,17 +27,21 @@ import re
 from ..errors import CchcSurveyError
 
 __all__ = [
+    "PERMISSIONS",
     "STATUS_ERRORS",
     "AuthenticationError",
     "ConfigError",
     "ConnectionFailedError",
     "CorruptExportError",
+    "DeployRefusedError",
     "DuplicateDeployError",
     "HttpStatusError",
     "InvalidArgumentError",
     "LanguageNotInSurveyError",
     "LimeSurveyError",
+    "LoginLockedError",
     "MalformedRequestError",
+    "NoCandidatesError",
     "NoParticipantsError",
     "NoParticipantsTableError",
     "NoResponseForTokenError",
@@ -36,6 +49,7 @@ __all__ = [
     "NotJsonResponseError",
     "ObjectNotFoundError",
     "ParticipantNotFoundError",
+    "PermissionDeniedError",
     "PullConsistencyError",
     "RPCDisabledError",
     "RequestTimeoutError",
@@ -45,6 +59,7 @@ __all__ = [
     "StatusError",
     "SurveyNotActiveError",
     "SurveyNotFoundError",
+    "SurveyPermissionError",
     "UnsupportedExportFormatError",
     "error_from_html",
     "error_from_rpc_error",
@@ -179,8 +194,38 @@ class AuthenticationError(StatusError):
     hint = (
         "wrong user name or password. Check CCHC_LS_USER and CCHC_LS_PASSWORD (or user / "
         "password in ~/.config/cchc_survey/limesurvey.toml) and that the user may log in to "
-        "LimeSurvey's admin interface."
+        "LimeSurvey's admin interface. Do not try again and again: after 3 wrong passwords "
+        "(LimeSurvey's default) the server refuses every login from this computer for 10 "
+        "minutes, the right password included."
     )
+
+
+class LoginLockedError(AuthenticationError):
+    """``You have exceeded the number of maximum login attempts. Please wait N minutes ...``.
+
+    LimeSurvey counts failed logins per IP address (``maxLoginAttempt``, default 3) and then
+    refuses every login from that address, **the correct password included**, for
+    ``timeOutTime`` (default 10 minutes). Recorded on 6.14.0: three wrong passwords, then the
+    right one answered with this status.
+
+    Attributes:
+        minutes: how long the server says to wait (None when the text gives no number).
+    """
+
+    def __init__(self, message: str = "", *, method: str = "", survey_id: int | str | None = None,
+                 detail: str = "") -> None:
+        m = _LOCKOUT.search(detail)
+        self.minutes: int | None = int(m.group(1)) if m and m.group(1) else None
+        wait = f"{self.minutes} minutes" if self.minutes is not None else "the time it names"
+        message = message or (
+            "LimeSurvey has locked logins from this computer's address after too many wrong "
+            "passwords, and refuses even the correct password until the lock ends. Nothing is "
+            f"wrong with the survey. Wait {wait} before the next attempt, and meanwhile check "
+            "CCHC_LS_USER / CCHC_LS_PASSWORD (or the config file) so that the next attempt is "
+            "right: a wrong one starts the lock again. A LimeSurvey administrator can lift the "
+            "lock at once (the failed-login entries of this address)."
+        )
+        super().__init__(message, method=method, survey_id=survey_id, detail=detail)
 
 
 class SessionKeyError(StatusError):
@@ -266,6 +311,71 @@ class ObjectNotFoundError(StatusError):
     hint = "the question or group does not exist in this survey. Check its id."
 
 
+class NoCandidatesError(StatusError):
+    """``Error: No candidate tokens``: nobody is waiting for an invitation or a reminder."""
+
+    hint = (
+        "no participant is waiting for this e-mail: every participant was already invited "
+        "(or reminded), has completed, opted out, has a bad e-mail status, or is outside the "
+        "dates the participant may answer. Nothing was sent."
+    )
+
+
+class PermissionDeniedError(StatusError):
+    """``No permission``: the user lacks the permission the call needs (see :data:`PERMISSIONS`).
+
+    Attributes:
+        permission: the permission, in LimeSurvey's words (``Surveys: create``), or "" when the
+            method is not in :data:`PERMISSIONS`.
+        scope: ``global`` (granted in User management) or ``survey`` (the survey's permissions).
+    """
+
+    def __init__(self, message: str = "", *, method: str = "", survey_id: int | str | None = None,
+                 detail: str = "") -> None:
+        scope, permission = PERMISSIONS.get(method, ("survey", ""))
+        self.permission = permission
+        self.scope = scope
+        if not message:
+            if not permission:
+                message = (
+                    "your LimeSurvey user lacks a permission this call needs. Ask the survey's "
+                    "owner or a LimeSurvey administrator for it."
+                )
+            elif scope == "global":
+                message = (
+                    f"your LimeSurvey user lacks the global permission '{permission}'. Ask a "
+                    "LimeSurvey administrator to grant it (Configuration > User management > "
+                    "your user > Edit permissions), or run this step as a user who has it."
+                )
+            else:
+                message = (
+                    f"your LimeSurvey user lacks the permission '{permission}' on this survey. "
+                    "Ask the survey's owner or an administrator to grant it (the survey's "
+                    "Settings > Survey permissions)."
+                )
+        super().__init__(message, method=method, survey_id=survey_id, detail=detail)
+
+
+class SurveyPermissionError(PermissionDeniedError, SurveyNotFoundError):
+    """``No permission`` from a call that checks the permission *before* the survey exists.
+
+    ``export_responses`` and ``activate_survey`` answer ``No permission`` both when the user
+    lacks the permission and when there is no such survey (6.2.1 fixtures README, behaviour 4),
+    so the message names both causes; it is a :class:`SurveyNotFoundError` too.
+    """
+
+    def __init__(self, message: str = "", *, method: str = "", survey_id: int | str | None = None,
+                 detail: str = "") -> None:
+        _, permission = PERMISSIONS.get(method, ("survey", ""))
+        message = message or (
+            f"either your LimeSurvey user lacks the permission '{permission}' on this survey, or "
+            "there is no survey with this id (LimeSurvey gives the same answer for both). Check "
+            "the id (`cchc-survey status` lists the surveys you can see), then ask the survey's "
+            "owner to grant the permission (the survey's Settings > Survey permissions)."
+        )
+        super().__init__(message, method=method, survey_id=survey_id, detail=detail)
+
+
 class InvalidArgumentError(StatusError):
     """``Invalid summary key`` and other answers that mean the call itself was wrong."""
 
@@ -290,18 +400,58 @@ class DuplicateDeployError(LimeSurveyError):
     """The same instrument version is already on the server."""
 
 
+class DeployRefusedError(LimeSurveyError):
+    """Deploy stopped because the survey would break a promise made to respondents (e.g. it
+    promises anonymity but would link answers to participants); the message says what to do."""
+
+
 class PullConsistencyError(LimeSurveyError):
     """A page of a pull does not hold what was asked for; nothing of that page was written."""
 
 
-#: Every status string seen from LimeSurvey 6.2.1 (fixtures README, behaviour 1) -> class.
+#: The permission LimeSurvey checks before answering ``No permission``, per RPC method:
+#: (``global`` or ``survey``, the permission as LimeSurvey's permission screens name it).
+#: Read from ``application/helpers/remotecontrol/remotecontrol_handle.php`` (6.x): e.g.
+#: ``import_survey`` checks ``hasGlobalPermission('surveys', 'create')``, ``export_responses``
+#: ``hasSurveyPermission($iSurveyID, 'responses', 'export')``.
+PERMISSIONS: dict[str, tuple[str, str]] = {
+    "import_survey": ("global", "Surveys: create"),
+    "add_survey": ("global", "Surveys: create"),
+    "activate_survey": ("survey", "Survey activation: update"),
+    "activate_tokens": ("survey", "Survey settings: update (or Participants: create)"),
+    "add_participants": ("survey", "Participants: create"),
+    "list_participants": ("survey", "Participants: read"),
+    "get_participant_properties": ("survey", "Participants: read"),
+    "set_participant_properties": ("survey", "Participants: update"),
+    "invite_participants": ("survey", "Participants: update"),
+    "remind_participants": ("survey", "Participants: update"),
+    "export_responses": ("survey", "Responses: export"),
+    "export_responses_by_token": ("survey", "Responses: export"),
+    "add_response": ("survey", "Responses: create"),
+    "get_summary": ("survey", "Survey: read"),
+    "get_survey_properties": ("survey", "Survey settings: read"),
+    "set_survey_properties": ("survey", "Survey settings: update"),
+    "get_language_properties": ("survey", "Survey text elements: read"),
+    "set_language_properties": ("survey", "Survey text elements: update"),
+    "list_groups": ("survey", "Survey content: read"),
+    "list_questions": ("survey", "Survey content: read"),
+    "delete_survey": ("survey", "Survey: delete"),
+}
+#: Methods whose permission check runs before the survey's existence check (so ``No permission``
+#: may also mean "no such survey").
+_PERMISSION_FIRST = frozenset({"export_responses", "activate_survey"})
+
+#: Every status string seen from LimeSurvey 6.2.1 (fixtures README, behaviour 1) and 6.14.0
+#: (corpus README, behaviours 11-13) -> class. ``No permission`` is resolved per method
+#: (:class:`PermissionDeniedError` / :class:`SurveyPermissionError`).
 STATUS_ERRORS: dict[str, type[StatusError]] = {
     "Invalid user name or password": AuthenticationError,
     "Invalid session key": SessionKeyError,
     "Error: Invalid survey ID": SurveyNotFoundError,
     "Invalid surveyid": SurveyNotFoundError,
     "Invalid survey ID": SurveyNotFoundError,
-    "No permission": SurveyNotFoundError,
+    "No permission": PermissionDeniedError,
+    "Error: No candidate tokens": NoCandidatesError,
     "Invalid summary key": InvalidArgumentError,
     "Error: Invalid questionid": ObjectNotFoundError,
     "Error: group not found": ObjectNotFoundError,
@@ -316,6 +466,7 @@ STATUS_ERRORS: dict[str, type[StatusError]] = {
     "Error: No results were found based on your attributes.": ParticipantNotFoundError,
 }
 
+_LOCKOUT = re.compile(r"exceeded the number of maximum login attempts\D*(\d+)?", re.I)
 _MISSING_TABLE = re.compile(r'The table "\{\{survey_\d+\}\}" .*cannot be found', re.S)
 _WRITER = re.compile(r"^Writer for (\S+) should implement IWriter")
 
@@ -324,7 +475,12 @@ def error_from_status(
     status: str, *, method: str = "", survey_id: int | str | None = None
 ) -> StatusError:
     """The typed error for a LimeSurvey ``{"status": ...}`` answer (not ``OK``)."""
-    cls = STATUS_ERRORS.get(status.strip(), StatusError)
+    text = status.strip()
+    cls = STATUS_ERRORS.get(text, StatusError)
+    if _LOCKOUT.search(text):
+        cls = LoginLockedError
+    elif cls is PermissionDeniedError and method in _PERMISSION_FIRST:
+        cls = SurveyPermissionError
     return cls(method=method, survey_id=survey_id, detail=status)
 
 

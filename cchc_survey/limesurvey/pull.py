@@ -2,23 +2,29 @@
 
 How a pull works (:func:`pull_responses`):
 
-1. **List the ids** that match the filter: one ``export_responses`` of the ``id`` column only
-   (``aFields=["id"]``, same completion filter). This is small (a few bytes per response).
-2. **Subtract the ids already stored** for the same *export profile* (document type, headings,
+1. **Count** the survey's responses (``get_summary``'s ``full_responses``).
+2. **List the ids in windows** of consecutive ids: ``export_responses`` of the ``id`` column only
+   (``aFields=["id"]``) for ``iFromResponseID..iToResponseID``, at most :data:`LISTING_PAGES`
+   pages of ids per window, every completion state. A window of *w* ids can hold at most *w*
+   responses whatever the survey's size, so the listing never holds more than one window; when
+   what is left to list fits one window (or the count is not readable), the last request is
+   open-ended. A survey of at most one window is listed in one request, as before.
+3. **Subtract the ids already stored** for the same *export profile* (document type, headings,
    answer type, language, completion filter; see :func:`profile_of`), read from the manifests in
-   ``data/raw/<survey>/``. What is left is what is new since the last pull, including a response
-   that was pulled under no profile yet (e.g. a response that became complete since the last
-   ``--completion complete`` pull).
-3. **Export the new ids in pages** by response id (``iFromResponseID``/``iToResponseID``, both
-   inclusive). A page is a run of consecutive new ids in the listing, at most ``page_size`` long,
-   so a page's id range never contains an id that is already stored: pulling twice yields no
-   duplicate. Memory holds one page.
-4. **Write each page as one immutable snapshot** (the export file's bytes exactly as LimeSurvey
+   ``data/raw/<survey>/`` one at a time and kept as runs of consecutive ids
+   (:class:`~cchc_survey.limesurvey.ids.IdRuns`: memory grows with the gaps, not the ids). What
+   is left is what is new since the last pull, including a response that was pulled under no
+   profile yet (e.g. one that became complete since the last ``--completion complete`` pull).
+4. **Export the new ids in pages** by response id (``iFromResponseID``/``iToResponseID``, both
+   inclusive) with the profile's completion filter. A page is a run of consecutive new ids of a
+   window, at most ``page_size`` long, so a page's id range never contains an id that is already
+   stored: pulling twice yields no duplicate. Memory holds one page and one window.
+5. **Write each page as one immutable snapshot** (the export file's bytes exactly as LimeSurvey
    wrote them, after base64 decoding) with a manifest (survey id, server URL without credentials,
    time, id range, count, ids, sha256, instrument id and version, LimeSurvey version, export
    settings). A page is written only after it was received whole and its ids were checked; a pull
-   that dies part-way leaves the pages already written (complete, each with its manifest) and
-   nothing else, and the next pull resumes with the ids still missing.
+   that dies part-way leaves the snapshots that were there, the pages already written (complete,
+   each with its manifest) and nothing else, and the next pull resumes with the ids still missing.
 
 Limitation (by design of an id-based increment): a response is pulled once per profile; if it
 was pulled while incomplete under ``completion="all"``, later answers to it are not pulled again.
@@ -31,7 +37,7 @@ import hashlib
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,15 +49,18 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..store import RawStore
 from .client import CompletionStatus, HeadingType, LimeSurvey, ResponseType
-from .errors import CorruptExportError, NoResponsesError, PullConsistencyError
+from .errors import CorruptExportError, NoResponsesError, PermissionDeniedError, PullConsistencyError
+from .ids import IdRuns
 
-__all__ = ["SOURCE", "PullResult", "parse_response_ids", "plan_pages", "profile_of", "pull_by_token",
-           "pull_responses"]  # fmt: skip
+__all__ = ["LISTING_PAGES", "SOURCE", "PullResult", "parse_response_ids", "plan_pages", "profile_of",
+           "pull_by_token", "pull_responses"]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "limesurvey-rpc"
 PullDocument = Literal["csv", "json"]
+LISTING_PAGES = 20
+"""A listing window spans at most this many pages of ids (10,000 ids at the default 500)."""
 
 
 @dataclass(frozen=True)
@@ -61,15 +70,16 @@ class PullResult:
     Attributes:
         survey_id: the survey.
         snapshots: data paths of the snapshots written (one per page), in id order.
-        new_ids: the response ids written by this pull, ascending.
-        listed: how many ids the server listed for the filter.
+        new_ids: the response ids written by this pull, ascending (a sequence of ints kept as
+            runs of consecutive ids, :class:`~cchc_survey.limesurvey.ids.IdRuns`).
+        listed: how many ids the server listed (every completion state).
         already_stored: how many of those were already in the store (same profile).
         message: one line for the user.
     """
 
     survey_id: int
     snapshots: list[Path] = field(default_factory=list)
-    new_ids: list[int] = field(default_factory=list)
+    new_ids: Sequence[int] = field(default_factory=IdRuns.empty)
     listed: int = 0
     already_stored: int = 0
     message: str = ""
@@ -98,9 +108,11 @@ def parse_response_ids(data: bytes, document: PullDocument = "csv") -> np.ndarra
             import pyarrow as pa
             import pyarrow.csv as pacsv
 
+            # one thread: a page is small, and Arrow's thread pool would give every worker a
+            # heap of its own (RSS that grows for nothing)
             table = pacsv.read_csv(
-                pa.py_buffer(data), parse_options=pacsv.ParseOptions(
-                    delimiter=";", newlines_in_values=True),
+                pa.py_buffer(data), read_options=pacsv.ReadOptions(use_threads=False),
+                parse_options=pacsv.ParseOptions(delimiter=";", newlines_in_values=True),
                 convert_options=pacsv.ConvertOptions(include_columns=["id"],
                                                      column_types={"id": pa.int64()}))
             col = table.column("id")
@@ -117,7 +129,11 @@ def parse_response_ids(data: bytes, document: PullDocument = "csv") -> np.ndarra
     return ids
 
 
-def plan_pages(listed: np.ndarray, known: np.ndarray, page_size: int) -> list[np.ndarray]:
+def _is_known(ids: np.ndarray, known: np.ndarray | IdRuns) -> np.ndarray:
+    return known.contains(ids) if isinstance(known, IdRuns) else np.isin(ids, known)
+
+
+def plan_pages(listed: np.ndarray, known: np.ndarray | IdRuns, page_size: int) -> list[np.ndarray]:
     """Split the new ids into pages whose id range holds no already-stored id.
 
     A page is a run of consecutive *new* ids in the sorted listing, cut every ``page_size`` ids.
@@ -128,7 +144,7 @@ def plan_pages(listed: np.ndarray, known: np.ndarray, page_size: int) -> list[np
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     ids = np.unique(listed.astype(np.int64))
-    new = ~np.isin(ids, known)
+    new = ~_is_known(ids, known)
     if not new.any():
         return []
     run = np.cumsum(~new)  # ids of one run share the count of known ids before them
@@ -142,13 +158,51 @@ def plan_pages(listed: np.ndarray, known: np.ndarray, page_size: int) -> list[np
     return np.split(new_ids, cuts)
 
 
-def _stored_ids(store: RawStore, survey: str, profile: str) -> np.ndarray:
-    parts = [np.empty(0, dtype=np.int64)]  # an array per snapshot: 8 bytes per stored id
-    for snap in store.list_snapshots(survey):
+def _stored_ids(store: RawStore, survey: str, profile: str) -> IdRuns:
+    """The ids stored under ``profile``, as runs; one manifest in memory at a time."""
+    runs = IdRuns.empty()
+    batch: list[IdRuns] = []
+    for snap in store.iter_snapshots(survey):
         m = snap.manifest
         if m.get("source") == SOURCE and m.get("profile") == profile:
-            parts.append(np.asarray(snap.response_ids, dtype=np.int64))
-    return np.unique(np.concatenate(parts))
+            batch.append(IdRuns.from_ids(np.asarray(m.get("response_ids") or [], dtype=np.int64)))
+            if len(batch) >= 256:
+                runs = IdRuns.union_all([runs, *batch])
+                batch = []
+    return IdRuns.union_all([runs, *batch])
+
+
+def _listing(ls: LimeSurvey, survey_id: int, total: int | None, width: int,
+             common: dict[str, Any], recount: Callable[[], int | None]) -> Iterator[np.ndarray]:
+    """The survey's response ids, window by window (sorted, unique).
+
+    Windows of ``width`` consecutive ids (any completion state) until at most one window's worth
+    of the ``total`` responses is left; that rest (and anything that arrived meanwhile, or a
+    whole survey of at most ``width`` responses) comes in one open-ended request. After an empty
+    window the count is read again (``recount``): responses deleted during the pull lower it, so
+    the walk ends; a true gap in the ids leaves it as it was, and the walk goes on.
+    """
+    lo, seen = 1, 0
+    listing = {**common, "completion": "all"}
+    while True:
+        last = total is None or total - seen <= width
+        hi = None if last else lo + width - 1
+        data = ls.export_responses(survey_id, document="csv", fields=["id"],
+                                   from_id=None if lo == 1 else lo, to_id=hi, **listing)
+        ids = np.unique(parse_response_ids(data, "csv"))
+        if ids.size and (ids[0] < lo or (hi is not None and ids[-1] > hi)):
+            raise PullConsistencyError(
+                f"the id listing for {lo}-{hi or 'end'} holds ids outside that range; nothing of "
+                "it was used. Pull again; if it persists, report it.",
+                method="export_responses", survey_id=survey_id,
+            )  # fmt: skip
+        seen += int(ids.size)
+        yield ids
+        if hi is None:
+            return
+        lo = hi + 1
+        if not ids.size:
+            total = recount()
 
 
 def _progress(enabled: bool) -> Progress:
@@ -169,6 +223,7 @@ def pull_responses(
     response: ResponseType = "short",
     document: PullDocument = "csv",
     page_size: int = 500,
+    window: int | None = None,
     instrument_id: str | None = None,
     instrument_version: str | None = None,
     progress: bool = True,
@@ -186,6 +241,7 @@ def pull_responses(
         response: ``short`` (answer codes) or ``long`` (labels).
         document: ``csv`` (default) or ``json``.
         page_size: at most this many responses per request and per snapshot.
+        window: ids per listing request (default ``page_size`` x :data:`LISTING_PAGES`).
         instrument_id: the instrument the survey was deployed from (for the manifest).
         instrument_version: its version.
         progress: show a progress bar.
@@ -197,55 +253,74 @@ def pull_responses(
         LimeSurveyError: a typed error (survey not found, not active, ...); pages written before
             the error stay in the store and the next pull resumes after them.
     """
-    if page_size < 1:
-        raise ValueError("page_size must be at least 1")
+    if page_size < 1 or (window is not None and window < 1):
+        raise ValueError("page_size and window must be at least 1")
     store = store or RawStore()
     survey = str(int(survey_id))
     profile = profile_of(document, heading, response, language, completion)
     common = {"language": language, "completion": completion, "heading": heading,
               "response": response}  # fmt: skip
-    try:
-        listing = ls.export_responses(survey_id, document="csv", fields=["id"], **common)  # type: ignore[arg-type]
-    except NoResponsesError:
+    total = _count(ls, survey_id)
+    if total == 0:
         return PullResult(int(survey_id), message=f"survey {survey_id}: no responses yet.")
-    listed = parse_response_ids(listing, "csv")
     known = _stored_ids(store, survey, profile)
-    pages = plan_pages(listed, known, page_size)
-    already = int(np.isin(np.unique(listed), known).sum())
-    if not pages:
-        return PullResult(int(survey_id), listed=int(listed.size), already_stored=already,
-                          message=f"survey {survey_id}: nothing new ({already} stored).")  # fmt: skip
-    version = ls.server_version()
-    pull_id = uuid.uuid4().hex
-    base_manifest = {
-        **_manifest_base(ls, survey_id, "export_responses", version, instrument_id,
-                         instrument_version, profile, {"document": document, **common}),
-        "pull_id": pull_id,
-        "pages": len(pages),
-    }
+    version: str | None = None
+    base_manifest: dict[str, Any] = {}
     written: list[Path] = []
-    got: list[np.ndarray] = []
-    total = int(sum(p.size for p in pages))
-    with _progress(progress) as bar:
-        task = bar.add_task(f"survey {survey_id}", total=total)
-        for k, page in enumerate(pages, start=1):
-            lo, hi = int(page[0]), int(page[-1])
-            data = ls.export_responses(survey_id, document=document, from_id=lo, to_id=hi,
-                                       **common)  # type: ignore[arg-type]  # fmt: skip
-            ids = np.unique(parse_response_ids(data, document))
-            _check_page(ids, lo, hi, known, int(survey_id))
-            if ids.size:
-                manifest = {**base_manifest, "page": k, "request": {"from_id": lo, "to_id": hi},
-                            **_manifest_ids(ids)}
-                written.append(store.write_snapshot(survey, data, manifest, ext=document))
-                got.append(ids)
-            bar.advance(task, page.size)
-    new_ids = np.concatenate(got).tolist() if got else []
+    got: list[IdRuns] = []
+    listed = already = k = 0
+    try:
+        with _progress(progress) as bar:
+            task = bar.add_task(f"survey {survey_id}", total=total)
+            width = window or page_size * LISTING_PAGES
+            recount = lambda: _count(ls, survey_id)  # noqa: E731
+            for ids_listed in _listing(ls, int(survey_id), total, width, common, recount):
+                listed += int(ids_listed.size)
+                already += int(_is_known(ids_listed, known).sum())
+                for page in plan_pages(ids_listed, known, page_size):
+                    lo, hi = int(page[0]), int(page[-1])
+                    data = ls.export_responses(survey_id, document=document, from_id=lo,
+                                               to_id=hi, **common)  # type: ignore[arg-type]
+                    ids = np.unique(parse_response_ids(data, document))
+                    _check_page(ids, lo, hi, known, int(survey_id))
+                    if ids.size:
+                        if not base_manifest:
+                            version = ls.server_version()
+                            base_manifest = {
+                                **_manifest_base(ls, survey_id, "export_responses", version,
+                                                 instrument_id, instrument_version, profile,
+                                                 {"document": document, **common}),
+                                "pull_id": uuid.uuid4().hex}
+                        k += 1
+                        manifest = {**base_manifest, "page": k,
+                                    "request": {"from_id": lo, "to_id": hi}, **_manifest_ids(ids)}
+                        written.append(store.write_snapshot(survey, data, manifest, ext=document))
+                        got.append(IdRuns.from_ids(ids))
+                        if len(got) >= 256:
+                            got = [IdRuns.union_all(got)]
+                bar.advance(task, int(ids_listed.size))
+    except NoResponsesError:  # no count (not readable), and the survey has no response
+        return PullResult(int(survey_id), message=f"survey {survey_id}: no responses yet.")
+    new_ids = IdRuns.union_all(got)
+    if not written:
+        return PullResult(int(survey_id), listed=listed, already_stored=already,
+                          message=f"survey {survey_id}: nothing new ({already} stored).")  # fmt: skip
     return PullResult(
-        int(survey_id), written, new_ids, int(listed.size), already,
+        int(survey_id), written, new_ids, listed, already,
         f"survey {survey_id}: {len(new_ids)} new response(s) in {len(written)} snapshot(s); "
         f"{already} were already stored.",
     )
+
+
+def _count(ls: LimeSurvey, survey_id: int) -> int | None:
+    """``full_responses`` of ``get_summary``; None when not active or not readable."""
+    try:
+        summary = ls.get_summary(survey_id)
+    except PermissionDeniedError as exc:  # the count needs 'Survey: read': list in one go
+        logger.warning("cannot count the responses of survey %s (%s); listing them at once",
+                       survey_id, exc)
+        return None
+    return summary.get("full_responses") if summary else None
 
 
 def _manifest_base(ls: LimeSurvey, survey_id: int | str, method: str, version: str | None,
@@ -265,9 +340,10 @@ def _manifest_ids(ids: np.ndarray) -> dict[str, Any]:
             "response_count": int(ids.size), "response_ids": ids.tolist()}
 
 
-def _check_page(ids: np.ndarray, lo: int, hi: int, known: np.ndarray, survey_id: int) -> None:
+def _check_page(ids: np.ndarray, lo: int, hi: int, known: np.ndarray | IdRuns,
+                survey_id: int) -> None:
     outside = ids[(ids < lo) | (ids > hi)]
-    dup = ids[np.isin(ids, known)]
+    dup = ids[_is_known(ids, known)]
     if outside.size or dup.size:
         raise PullConsistencyError(
             f"the page for ids {lo}-{hi} holds ids outside the range {outside.tolist()[:5]} or "
@@ -305,7 +381,7 @@ def pull_by_token(
     known = _stored_ids(store, survey, profile)
     version: str | None = None
     written: list[Path] = []
-    got: list[np.ndarray] = []
+    got: list[IdRuns] = []
     skipped = 0
     with _progress(progress) as bar:
         task = bar.add_task(f"survey {survey_id} by token", total=len(tokens))
@@ -318,7 +394,7 @@ def pull_by_token(
                 bar.advance(task)
                 continue
             ids = np.unique(parse_response_ids(data, document))
-            fresh = ~np.isin(ids, known)
+            fresh = ~known.contains(ids)
             if ids.size and fresh.all():
                 version = version or ls.server_version()
                 export = {"document": document, "language": language, "completion": completion,
@@ -330,8 +406,8 @@ def pull_by_token(
                     **_manifest_ids(ids),
                 }
                 written.append(store.write_snapshot(survey, data, manifest, ext=document))
-                got.append(ids)
-                known = np.union1d(known, ids)
+                got.append(IdRuns.from_ids(ids))
+                known = known | got[-1]
             elif ids.size and not fresh.all() and fresh.any():
                 raise PullConsistencyError(
                     "a token's export mixes stored and new responses; pull the survey by id "
@@ -341,7 +417,7 @@ def pull_by_token(
             else:
                 skipped += 1
             bar.advance(task)
-    new_ids = np.concatenate(got).tolist() if got else []
+    new_ids = IdRuns.union_all(got)
     return PullResult(
         int(survey_id), written, new_ids, len(tokens), skipped,
         f"survey {survey_id}: {len(new_ids)} new response(s) from {len(written)} token(s); "

@@ -87,15 +87,31 @@ def _flag(frame: pd.DataFrame, name: str) -> pd.Series:
 
 
 def _list_all(ls: LimeSurvey, survey_id: int, attributes: list[str], page: int) -> pd.DataFrame:
-    rows: list[dict[str, object]] = []
-    start = 0
+    """Every participant, ``page`` at a time, whatever ``iStart`` means on this server.
+
+    LimeSurvey 6.2.1 reads ``list_participants``' ``iStart`` as an offset into the table; newer
+    RemoteControl code reads it as the first participant id (``tid >= iStart``). Asking for the
+    next page at ``start`` = participants seen so far is right for both (with ids as the bound it
+    repeats the last ids seen, which are dropped); once a page repeats an id, the server reads
+    ids, and the next page starts after the highest id seen.
+    """
+    rows: dict[int, dict[str, object]] = {}
+    start, by_id = 0, False
     while True:
         got = ls.list_participants(survey_id, attributes=attributes, start=start, limit=page)
-        rows += [{k: v for k, v in r.items() if k != "participant_info"} for r in got]
+        for r in got:
+            tid = int(r["tid"])
+            if tid in rows:
+                by_id = True
+                continue
+            rows[tid] = {k: v for k, v in r.items() if k not in {"participant_info", "token"}}
         if len(got) < page:
             break
-        start += page
-    return pd.DataFrame(rows, columns=["tid", "token", *attributes]).drop(columns=["token"])
+        nxt = max(rows) + 1 if by_id else len(rows)
+        if nxt <= start:  # no progress: the server repeats itself
+            break
+        start = nxt
+    return pd.DataFrame(list(rows.values()), columns=["tid", *attributes])
 
 
 def fieldwork_status(

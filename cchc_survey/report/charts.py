@@ -243,8 +243,14 @@ def gap_chart(comparison: pd.DataFrame, *, lang: Lang = "vi",
     """Dot plot of the survey estimate (with CI) against the official value, per component.
 
     A component whose difference is marked ``significant`` is drawn with a filled marker and
-    an asterisk. Reads the comparison table described in :mod:`cchc_survey.report.inputs`.
+    an asterisk, but only where the comparison is possible (the survey's method verified, see
+    :func:`cchc_survey.report.document.comparable_rows`); elsewhere the label says "không so sánh
+    được". Reads the comparison table described in :mod:`cchc_survey.report.inputs`. The Word and
+    HTML reports draw each component on its own scale instead
+    (:func:`cchc_survey.report.static.gap_chart`).
     """
+    from .document import comparable_rows
+
     comp = comparison.reset_index(drop=True)
     if comp.empty:
         raise ChartInputError("gap_chart: the comparison table is empty. Fix: pass the "
@@ -252,8 +258,10 @@ def gap_chart(comparison: pd.DataFrame, *, lang: Lang = "vi",
     lab = comp["label_vi"]
     if lang == "en" and "label_en" in comp:
         lab = comp["label_en"].where(comp["label_en"].fillna("") != "", lab)
-    sig = comp["significant"].astype(bool).to_numpy()
-    y = [_wrap(str(x)) + (" *" if s else "") for x, s in zip(lab, sig, strict=True)]
+    ok = comparable_rows(comp)
+    sig = comp["significant"].astype(bool).to_numpy() & ok
+    y = [_wrap(str(x) + ("" if c else f" ({t('not_comparable', lang)})")) + (" *" if s else "")
+         for x, s, c in zip(lab, sig, ok, strict=True)]
     est = comp["survey_estimate"].to_numpy(dtype=float)
     off = comp["official"].to_numpy(dtype=float)
     fig = go.Figure()

@@ -25,6 +25,23 @@ codebook
     ``label_vi``, ``label_en``.
 free texts
     a Series of answers, one per respondent (empty answers are dropped for display).
+fieldwork
+    :class:`Fieldwork` per index: questionnaires returned and valid, the period, the units and
+    the data-quality table (questionnaires flagged and excluded by rule).
+profiles
+    per index, the respondent profile: ``variable``, ``variable_vi``, ``variable_en``,
+    ``category_vi``, ``category_en``, ``n``, ``share`` (0..1 of the valid questionnaires).
+league
+    per index, the units ranked (:func:`cchc_survey.compare.league_table` shape: ``unit``,
+    ``label_vi``, ``estimate``, ``ci_low``, ``ci_high``, ``n``, ``rank_range``; optional
+    ``flagged``).
+answers
+    per index, the share of each answer per criterion item and element (``element``,
+    ``element_vi``, ``item``, ``item_vi``, ``answer``, ``answer_vi``, ``position``, ``neutral``,
+    ``share`` in percent; optional ``*_en``).
+changes
+    per index, the change from the previous wave (:func:`cchc_survey.compare.change_between_waves`
+    shape, the last pair of waves).
 """
 
 from __future__ import annotations
@@ -51,6 +68,14 @@ COMPARISON_OPTIONAL: tuple[str, ...] = (
 )
 CHECKS_REQUIRED: tuple[str, ...] = ("rule", "row", "column", "value", "severity")
 WEIGHTING_REQUIRED: tuple[str, ...] = ("margin", "cell", "target", "achieved")
+QUALITY_REQUIRED: tuple[str, ...] = ("rule", "severity", "rows_flagged", "excludes",
+                                     "rows_excluded")
+PROFILE_REQUIRED: tuple[str, ...] = ("variable", "variable_vi", "category_vi", "n", "share")
+LEAGUE_REQUIRED: tuple[str, ...] = ("unit", "label_vi", "estimate", "ci_low", "ci_high", "n")
+CHANGES_REQUIRED: tuple[str, ...] = ("code", "label_vi", "wave_from", "wave_to", "estimate_from",
+                                     "estimate_to", "change", "ci_low", "ci_high", "significant")
+ANSWERS_REQUIRED: tuple[str, ...] = ("element", "element_vi", "item", "item_vi", "answer",
+                                     "answer_vi", "position", "neutral", "share")
 WEIGHTING_SUMMARY_KEYS: tuple[str, ...] = (
     "iterations", "converged", "min_weight", "max_weight", "cv_weight", "deff_kish", "n_eff",
 )
@@ -107,6 +132,42 @@ class WeightingReport:
 
 
 @dataclass(frozen=True)
+class Fieldwork:
+    """How one survey was fielded, in the numbers a report states.
+
+    Attributes:
+        returned: questionnaires received (rows of the export).
+        valid: questionnaires kept for analysis (``returned`` minus the excluded ones).
+        handed_out: questionnaires handed out or invitations sent, when known (else None).
+        date_from, date_to: the first and last submission dates, when known.
+        units: the number of units surveyed, when known.
+        quality: per check rule: ``rule``, ``severity``, ``rows_flagged`` (questionnaires),
+            ``excludes``, ``rows_excluded``; optional ``flags`` (flags raised, a questionnaire
+            may carry several) and ``reason_vi``. None when no checks ran.
+        weighting_vars: the variables the weights were adjusted to, in words
+            (``["đơn vị", "đối tượng"]``); empty when the sample was not weighted to margins.
+    """
+
+    returned: int
+    valid: int
+    handed_out: int | None = None
+    date_from: _dt.date | None = None
+    date_to: _dt.date | None = None
+    units: int | None = None
+    quality: pd.DataFrame | None = None
+    weighting_vars: Sequence[str] = ()
+
+    def __post_init__(self) -> None:
+        if self.valid > self.returned:
+            raise ReportInputError(
+                f"report input 'fieldwork': {self.valid} valid questionnaires out of "
+                f"{self.returned} returned. Fix: valid is returned minus the excluded ones.")
+        if self.quality is not None:
+            _require(self.quality, QUALITY_REQUIRED, "fieldwork.quality")
+        object.__setattr__(self, "weighting_vars", tuple(nfc(v) for v in self.weighting_vars))
+
+
+@dataclass(frozen=True)
 class Provenance:
     """Where one methodological element comes from, and whether it was checked.
 
@@ -149,9 +210,16 @@ class ReportInputs:
         checks: the checks/audit table, or None.
         weighting: the weighting report, or None.
         codebook: the codebook frame, or None.
-        free_texts: free-text answers (one per respondent), or None.
+        free_texts: free-text answers (one per respondent, blank ones included: they are
+            counted), or None. Kept without the blank ones; ``free_texts_blank`` counts those.
         free_text_question: the question the free texts answer.
         provenance: the methodological elements and their sources.
+        fieldwork: per index (keys of ``scores``), how the survey was fielded.
+        profiles: per index, the respondent profile table.
+        league: per index, the units ranked on the index.
+        changes: per index, the change of each component since the previous wave.
+        answers: per index, the share of each answer of the criteria's items, by element
+            (:func:`cchc_survey.pipeline.answers_for_report`), for the diverging Likert charts.
         unit_var: the ``group_var`` whose groups are organisational units (for the heatmap).
         wave_var: the ``group_var`` whose groups are survey waves (for trend charts).
         answer_var: the ``group_var`` whose groups are answer codes (for Likert bars).
@@ -172,6 +240,12 @@ class ReportInputs:
     free_texts: pd.Series | None = None
     free_text_question: str = ""
     provenance: Sequence[Provenance] = ()
+    fieldwork: Mapping[str, Fieldwork] = field(default_factory=dict)
+    profiles: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    league: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    changes: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    answers: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    free_texts_blank: int = field(default=0, init=False)
     unit_var: str = "donvi"
     wave_var: str = "wave"
     answer_var: str = "answer"
@@ -205,12 +279,21 @@ class ReportInputs:
             object.__setattr__(self, "checks", _nfc_frame(self.checks))
         if self.codebook is not None:
             object.__setattr__(self, "codebook", _nfc_frame(self.codebook))
+        for what, required in (("profiles", PROFILE_REQUIRED), ("league", LEAGUE_REQUIRED),
+                               ("changes", CHANGES_REQUIRED), ("answers", ANSWERS_REQUIRED)):
+            tables: Mapping[str, pd.DataFrame] = getattr(self, what)
+            for key, frame in tables.items():
+                _require(frame, required, f"{what}[{key!r}]")
+            object.__setattr__(self, what, {nfc(str(k)): _nfc_frame(v) for k, v in tables.items()})
+        object.__setattr__(self, "fieldwork", {nfc(str(k)): v for k, v in self.fieldwork.items()})
         if self.free_texts is not None:
             s = pd.Series(self.free_texts)
+            n = len(s)
             s = s[s.notna()].astype(str)
             s = nfc_series(s)
             s = s[s.str.strip() != ""]
             object.__setattr__(self, "free_texts", s.reset_index(drop=True))
+            object.__setattr__(self, "free_texts_blank", n - len(s))
 
     def any_unverified(self) -> bool:
         """True when any number shown rests on a method not checked against the official text."""

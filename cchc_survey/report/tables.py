@@ -28,6 +28,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..checks import REASON_VI
 from ..scoretable import is_score_table
+from .fmt import clean_source
 from .inputs import ReportInputs
 from .labels import Lang, t, t_opt
 
@@ -37,9 +38,18 @@ DANGEROUS_START = re.compile(r"^(?:[\t\r\n]|\s*[=+\-@＝＋－＠])")
 HEADER_ROW = 4
 """Row of the column headers in every table sheet written by :func:`write_excel`."""
 
+EXCEL_MAX_ROWS = 50_000
+"""The distinct comments written to the workbook at most (the most frequent first)."""
+EXCEL_DETAIL_ROWS = 5_000
+"""The data-check flags are listed in the workbook only up to this many; the full list is
+always the CSV file beside it (one pass, any size), and the workbook keeps the summary by rule.
+Excel's cell-by-cell writer took 35.5 s for the 394,903 flags of a million-response export, and
+no one reads such a sheet printed."""
+
 _NUMBER_FORMAT = {"percent": '0.0"%"', "proportion": "0.0%", "points": "0.00", "mean": "0.00"}
 _HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
-_UNVERIFIED_FILL = PatternFill("solid", fgColor="FCE4D6")
+_FLAGGED_FILL = PatternFill("solid", fgColor="EDEDED")
+"""Shading of a row whose estimate is flagged as unreliable (the only shading of the body)."""
 _THIN = Side(style="thin", color="BFBFBF")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -132,7 +142,8 @@ def present_scores(table: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
         "ci_low": table["ci_low"], "ci_high": table["ci_high"],
         "n": table["n"], "n_eff": table["n_eff"], "deff": table["deff"],
         "unit": unit_label(table["unit"], lang),
-        "method": table["method"], "source": table["source"],
+        "method": table["method"].map(lambda m: t_opt(f"method_{m}", lang, m)),
+        "source": table["source"].map(clean_source),
         "verified": np.where(table["verified"], t("yes", lang), t("no", lang)),
         "note": note_text(table, lang),
     })
@@ -149,6 +160,41 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def checks_file_name(lang: Lang = "vi") -> str:
+    """The CSV file with every data-check flag, written beside the workbook."""
+    return "kiem_tra_du_lieu.csv" if lang == "vi" else "data_checks.csv"
+
+
+def quality_summary(inputs: ReportInputs, lang: Lang = "vi") -> pd.DataFrame:
+    """Per index and check rule: questionnaires flagged and excluded, and the flags raised (a
+    questionnaire may carry several); from ``inputs.fieldwork`` when given, else the flags
+    counted from ``inputs.checks`` (flags only)."""
+    from .labels import RULE_EN
+
+    def rule_name(r: str) -> str:
+        return REASON_VI.get(r, r) if lang == "vi" else RULE_EN.get(r, r)
+
+    parts = []
+    for name, fw in inputs.fieldwork.items():
+        q = fw.quality
+        if q is None:
+            continue
+        parts.append(pd.DataFrame({
+            "index": name, "rule": q["rule"].astype(str).map(rule_name),
+            "q_flagged": q["rows_flagged"].astype(int), "q_excluded": q["rows_excluded"].astype(int),
+            "q_flags": (q["flags"] if "flags" in q else pd.Series(pd.NA, index=q.index)),
+            "q_action": np.where(q["excludes"].astype(bool), t("q_exclude", lang),
+                                 t("q_keep", lang))}))
+    if not parts and inputs.checks is not None:
+        counts = inputs.checks["rule"].astype(str).value_counts()
+        parts.append(pd.DataFrame({"index": "", "rule": counts.index.map(rule_name),
+                                   "q_flagged": pd.NA, "q_excluded": pd.NA,
+                                   "q_flags": counts.to_numpy(), "q_action": ""}))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["index", "rule", "q_flagged", "q_excluded", "q_flags", "q_action"])
+    return out.rename(columns={c: t(c if c != "rule" else "q_rule", lang) for c in out.columns})
+
+
 def present_checks(checks: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
     """The checks/audit table as shown to readers: rule and severity in words, headers translated.
 
@@ -159,9 +205,11 @@ def present_checks(checks: pd.DataFrame, lang: Lang = "vi") -> pd.DataFrame:
     """
     out = checks.copy()
     rules = out["rule"].astype(str)
-    if lang == "vi":
-        named = {r: f"{REASON_VI[r]} ({r})" for r in pd.unique(rules) if r in REASON_VI}
-        out["rule"] = rules.map(lambda r: named.get(r, r))
+    from .labels import RULE_EN
+
+    names = REASON_VI if lang == "vi" else RULE_EN
+    named = {r: f"{names[r]} ({r})" for r in pd.unique(rules) if r in names}
+    out["rule"] = rules.map(lambda r: named.get(r, r))
     sev = out["severity"].astype(str)
     words = {k: _capital(t_opt(f"severity_{k}", lang, k)) for k in pd.unique(sev)}
     out["severity"] = sev.map(words)
@@ -287,13 +335,29 @@ class _Looks:
 
 
 def _body_style(cell: Cell, look: tuple[Any, ...]) -> None:
-    """A table cell: thin border, the column's number format, the unverified fill."""
+    """A table cell: thin border, the column's number format, the flagged-row fill."""
     fmt, lit = look
     cell.border = _BORDER
     if fmt is not None:
         cell.number_format = fmt
     if lit:
-        cell.fill = _UNVERIFIED_FILL
+        cell.fill = _FLAGGED_FILL
+
+
+def print_setup(ws: Worksheet, header_row: int = HEADER_ROW) -> None:
+    """A sheet that prints: A4 landscape, fitted to one page wide, the header row repeated on
+    every page, the panes frozen below it."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if header_row >= 1:
+        ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.oddFooter.center.text = "&P / &N"
 
 
 def _wrap_style(cell: Cell, look: tuple[Any, ...]) -> None:
@@ -345,20 +409,33 @@ def _write_table(ws: Worksheet, frame: pd.DataFrame, *, title: str, note: str = 
     if cols:
         last = get_column_letter(len(cols))
         ws.auto_filter.ref = f"A{start_row}:{last}{start_row + max(len(frame), 1)}"
+    print_setup(ws, start_row)
 
 
 def _score_sheet(ws: Worksheet, name: str, table: pd.DataFrame, lang: Lang) -> None:
-    shown = present_scores(table, lang)
+    from .document import unreliable
+
+    # printed, a sheet holds what a reader compares; the method, its source and the caveat are
+    # said once (the note above the table, the methodology sheet), not on every row
+    shown = present_scores(table, lang).drop(columns=[t(c, lang) for c in (
+        "method", "source", "verified", "note")])
+    shown.insert(len(shown.columns) - 1, t("domain_df", lang), table["domain_df"].to_numpy())
+    flagged = unreliable(table)
+    words = table[f"flag_{lang}"].where(table[f"flag_{lang}"] != "", table["flag_vi"])
+    shown.insert(4, t("unreliable", lang).capitalize(),
+                 np.where(flagged, words.where(words != "", t("yes", lang)), ""))
     fmt_unit = [_NUMBER_FORMAT.get(u, "0.00") for u in table["unit"]]
     formats: dict[str, str | Sequence[str]] = {
         t(c, lang): fmt_unit for c in ("estimate", "se", "ci_low", "ci_high")}
-    formats.update({t("n", lang): "0", t("n_eff", lang): "0.0", t("deff", lang): "0.00"})
+    formats.update({t("n", lang): "0", t("n_eff", lang): "0.0", t("deff", lang): "0.00",
+                    t("domain_df", lang): "0"})
     unverified = (~table["verified"]).to_numpy()
-    notes = note_text(table, lang).where(pd.Series(unverified), "").tolist()
-    note = (f"⚠ {t('unverified', lang)}: {int(unverified.sum())}/{len(table)}"
+    note = (f"⚠ {t('unverified', lang)} ({int(unverified.sum())}/{len(table)})"
             if unverified.any() else "")
+    if flagged.any():
+        note = (note + " · " if note else "") + t("unreliable_note", lang)
     _write_table(ws, shown, title=f"{name} — {t('results', lang)}", note=note, formats=formats,
-                 highlight=unverified.tolist(), comments={t("estimate", lang): notes})
+                 highlight=flagged.tolist())
 
 
 def write_excel(inputs: ReportInputs, path: str | Path, *, lang: Lang = "vi") -> Path:
@@ -397,9 +474,18 @@ def write_excel(inputs: ReportInputs, path: str | Path, *, lang: Lang = "vi") ->
         _write_table(new_sheet(t("sheet_comparison", lang)), shown,
                      title=t("comparison", lang),
                      formats={t(c, lang): fmt for c in num_cols})
-    if inputs.checks is not None:
-        _write_table(new_sheet(t("sheet_checks", lang)),
-                     present_checks(inputs.checks, lang), title=t("data_quality", lang))
+    if inputs.checks is not None or inputs.fieldwork:
+        summary = quality_summary(inputs, lang)
+        checks = inputs.checks
+        big = checks is not None and len(checks) > EXCEL_DETAIL_ROWS
+        note = (t("excel_detail_elsewhere", lang).format(n=f"{len(checks):,}",
+                                                        file=checks_file_name(lang))
+                if big and checks is not None else "")
+        _write_table(new_sheet(t("sheet_checks", lang)), summary, title=t("data_quality", lang),
+                     note=note, formats={c: "#,##0" for c in summary.columns[2:5]})
+        if checks is not None and not big and len(checks):
+            _write_table(new_sheet(t("sheet_checks_detail", lang)), present_checks(checks, lang),
+                         title=t("sheet_checks_detail", lang))
     if inputs.weighting is not None:
         ws = new_sheet(t("sheet_weighting", lang))
         wt = translate_headers(inputs.weighting.table, lang)
@@ -417,10 +503,19 @@ def write_excel(inputs: ReportInputs, path: str | Path, *, lang: Lang = "vi") ->
         _write_table(new_sheet(t("sheet_codebook", lang)),
                      translate_headers(inputs.codebook, lang), title=t("sheet_codebook", lang))
     if inputs.free_texts is not None:
-        ft = pd.DataFrame({t("row_no", lang): np.arange(1, len(inputs.free_texts) + 1),
-                           t("free_text", lang): inputs.free_texts.to_numpy()})
+        from .comments import comment_table
+
+        ct = comment_table(inputs.free_texts)
+        cut = len(ct) > EXCEL_MAX_ROWS
+        ct = ct.head(EXCEL_MAX_ROWS)
+        ft = pd.DataFrame({t("row_no", lang): np.arange(1, len(ct) + 1),
+                           t("free_text", lang): ct["answer"].to_numpy(),
+                           t("times_given", lang): ct["times"].to_numpy(),
+                           t("no_comment_col", lang): np.where(ct["no_comment"], t("yes", lang),
+                                                               "")})
         _write_table(new_sheet(t("sheet_free_text", lang)), ft,
-                     title=inputs.free_text_question or t("free_texts", lang))
+                     title=inputs.free_text_question or t("free_texts", lang),
+                     note=t("excel_cut", lang).format(n=f"{EXCEL_MAX_ROWS:,}") if cut else "")
     if inputs.provenance:
         prov = pd.DataFrame({
             t("what", lang): [p.what(lang) for p in inputs.provenance],
@@ -452,6 +547,8 @@ def write_excel(inputs: ReportInputs, path: str | Path, *, lang: Lang = "vi") ->
         _put(overview, k, 1, name)
     overview.column_dimensions["A"].width = 40
     overview.column_dimensions["B"].width = 60
+    print_setup(overview, 0)
+    overview.page_setup.orientation = "portrait"
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

@@ -27,9 +27,9 @@ from .format import (
     QUESTION_THEMES,
     RESERVED_QUESTION_CODES,
     SECTION_ORDER,
-    SURVEY_SETTINGS,
     LssWriteError,
 )
+from .settings import anonymity, has_own_no_answer, respondent_texts, survey_settings
 
 
 # --------------------------------------------------------------------------------------------
@@ -169,6 +169,14 @@ def write_lss(
     cb = codebook_from_instrument(source) if isinstance(source, Instrument) else source
     where = source.path if isinstance(source, Instrument) and source.path else ""
     probs = check_writable(cb, where)
+    anon = anonymity(respondent_texts(cb),
+                     source.spec.anonymous if isinstance(source, Instrument) else None)
+    if anon.conflict:
+        probs.append(Problem(where or cb.source or cb.instrument_id, "anonymous",
+                             f"anonymous: false, but the {anon.where} promises respondents "
+                             f"anonymity ({anon.promise!r})",
+                             "set anonymous: true (answers never linked to a participant) or "
+                             "take the promise out of the text"))
     if probs:
         raise LssWriteError(probs, f"{where or cb.source}: cannot be written as a LimeSurvey "
                                    ".lss file")
@@ -241,7 +249,7 @@ def write_lss(
     sec["surveys"].append({
         "sid": s, "admin": admin, "adminemail": adminemail, "language": langs[0],
         "additional_languages": " ".join(langs[1:]), "bounce_email": adminemail,
-        **SURVEY_SETTINGS})
+        **survey_settings(anonymous=anon.required, own_no_answer=has_own_no_answer(cb.questions))})
     for lg in langs:
         datefmt, numfmt = DATE_NUMBER_FORMAT.get(lg, ("6", "0"))
         sec["surveys_languagesettings"].append({
