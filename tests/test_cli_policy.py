@@ -54,7 +54,7 @@ def test_bad_input_exits_1_with_one_prefix_on_stderr(args: list[str], where: str
     monkeypatch.chdir(Path(__file__).parent.parent)
     r = runner.invoke(app, args)
     assert r.exit_code == 1, r.output
-    assert r.stderr.startswith("Lỗi:") and r.stderr.count("Lỗi:") == 1, r.stderr
+    assert r.stderr.startswith("Lỗi (error):") and r.stderr.count("Lỗi") == 1, r.stderr
     assert where in r.stderr and "Traceback" not in r.output
 
 
@@ -64,7 +64,7 @@ def test_lang_en_and_the_locale_switch_the_catalogue(tmp_path: Path) -> None:
     r = runner.invoke(app, ["report", "nope"], env={"LANG": "en_GB.UTF-8", "LC_ALL": ""})
     assert r.stderr.startswith("Error:")
     r = runner.invoke(app, ["report", "nope"], env={"LANG": "vi_VN.UTF-8", "LC_ALL": ""})
-    assert r.stderr.startswith("Lỗi: nope: không có tệp")
+    assert r.stderr.startswith("Lỗi (error): nope: không có tệp")
     assert locale_lang({"LANG": "C.UTF-8"}) == Lang.vi
     assert locale_lang({"LC_ALL": "en_US.UTF-8", "LANG": "vi_VN"}) == Lang.en
 
@@ -76,7 +76,7 @@ def test_every_message_is_in_both_languages_nfc_with_the_same_fields() -> None:
         assert vi and en and unicodedata.is_normalized("NFC", vi), key
         fields = {f for _, f, _, _ in string.Formatter().parse(vi) if f}
         assert fields == {f for _, f, _, _ in string.Formatter().parse(en) if f}, key
-    assert t("error", "en") == "Error:" and t("error", "vi") == "Lỗi:"
+    assert t("error", "en") == "Error:" and t("error", "vi") == "Lỗi (error):"
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from rich.text import Text
 from ..errors import CchcSurveyError
 from ..limesurvey.client import LimeSurvey, load_config
 from .common import data_dir as raw_dir
-from .common import err_console, fail, project, write_table
+from .common import fail, note, project, write_table
 
 if TYPE_CHECKING:
     from ..limesurvey.deploy import DeployResult
@@ -189,7 +189,7 @@ def deploy_cmd(
         say(f"anonymised: {'yes' if res.anonymized else 'no'}")
     say(f"steps: {', '.join(res.steps)}")
     for w in res.warnings:
-        err_console.print(f"Chú ý (warning): {w}", markup=False, highlight=False)
+        note(str(w))
     problems = _deploy_report(res, out, console)
     if problems:
         fail(" ".join(problems))

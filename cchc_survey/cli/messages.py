@@ -44,8 +44,8 @@ def current_lang() -> Lang:
 
 CATALOGUE: dict[str, tuple[str, str]] = {
     # the one error path
-    "error": ("Lỗi:", "Error:"),
-    "warning": ("Lưu ý:", "Note:"),
+    "error": ("Lỗi (error):", "Error:"),
+    "warning": ("Chú ý (warning):", "Warning:"),
     "written": ("đã ghi: {path}", "written: {path}"),
     # project and init
     "init.done": ("Đã tạo dự án {root}: questionnaires/ ({n} phiếu), data/raw/, data/processed/, "
