@@ -6,6 +6,13 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+
+# Property tests explore new examples on a developer's machine; on CI (CI=true, set by .ci/run)
+# they replay the same examples every run, so a red CI always means a change, never luck.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True, scope="session")

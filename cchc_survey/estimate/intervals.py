@@ -70,13 +70,16 @@ def korn_graubard(p: np.ndarray, n_eff: np.ndarray, n_rows: np.ndarray, df: np.n
 
     ``n* = n_eff (t_{n_rows - 1} / t_df)^2``, then ``qbeta(alpha/2, n* p, n* (1 - p) + 1)`` and
     ``qbeta(1 - alpha/2, n* p + 1, n* (1 - p))``; the lower bound is 0 at ``p = 0`` and the
-    upper 1 at ``p = 1`` (the beta quantile of a zero shape).
+    upper 1 at ``p = 1`` (the beta quantile of a zero shape). Where the adjustment is undefined
+    (a domain of one row: ``t`` on 0 df; or no df) it is 1, i.e. the Clopper-Pearson interval.
     """
     alpha = 1.0 - level
     p, n_eff = np.asarray(p, dtype=float), np.asarray(n_eff, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        adj = (special.stdtrit(np.asarray(n_rows, dtype=float) - 1, alpha / 2)
-               / special.stdtrit(np.asarray(df, dtype=float), alpha / 2)) ** 2
+        nr, dfa = np.asarray(n_rows, dtype=float), np.asarray(df, dtype=float)
+        adj = (special.stdtrit(nr - 1, alpha / 2) / special.stdtrit(dfa, alpha / 2)) ** 2
+        # one row (t on 0 df) or no df: the adjustment is undefined; plain Clopper-Pearson
+        adj = np.where((nr > 1) & (dfa > 0), adj, 1.0)
         ns = n_eff * adj
         a_lo, b_lo = ns * p, ns * (1 - p) + 1
         a_hi, b_hi = ns * p + 1, ns * (1 - p)
@@ -88,6 +91,10 @@ def korn_graubard(p: np.ndarray, n_eff: np.ndarray, n_rows: np.ndarray, df: np.n
                                                           np.where(b_hi > 0, b_hi, 1.0),
                                                           1 - alpha / 2),
                       np.where(ok, 1.0, np.nan))
+        # an effective size so large that the beta quantile does not converge (an SE of
+        # rounding noise, ~1e-10): the interval's limit, [p, p]
+        lo = np.where(ok & np.isnan(lo), p, lo)
+        hi = np.where(ok & np.isnan(hi), p, hi)
     return np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
 
 
