@@ -45,7 +45,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import InputFileError, Problem
+from .errors import InputFileError, Problem, advice
 from .limesurvey.exports.base import RawExport
 from .limesurvey.exports.layout import (
     GENDER_LABELS,
@@ -540,9 +540,9 @@ class _Collector:
             self.add(column, check, v, r, severity, message)
 
     def frame(self) -> pd.DataFrame:
-        f = pd.DataFrame(self.rows, columns=FAILURE_COLUMNS)
-        return f.astype({"column": "string", "check": "string", "severity": "string",
-                         "message": "string"})
+        from .shapes import FAILURES, failure_table
+
+        return failure_table(FAILURES, self.rows)
 
 
 def tidy_raw(raw: RawExport, layout: Layout, *, on_error: OnError = "raise",
@@ -1003,7 +1003,9 @@ def _report(result: TidyResult, path: str, on_error: OnError) -> None:
             problems.append(Problem(
                 path, f"row {row}, column {r['column']}" if row is not None
                 else f"column {r['column']}", f"{r['message']} (value {r['value']!r})",
-                "correct the file or read it with on_error='warn' and check result.failures",
+                advice(python="correct the file or read it with on_error='warn' and check "
+                       "result.failures",
+                       cli="correct the file, or add --warn to go on and list every failure"),
                 line=int(row) if row is not None else None))
         raise ExportValidationError(
             problems, f"{name}: {len(errors)} problem(s) with rows or values read against "
@@ -1039,7 +1041,9 @@ def resolve_layout(instrument: Any = None, *, lss: str | Path | None = None,
         return layout_from_codebook(_read_lss(lss))
     raise InputFileError([Problem("(arguments)", "instrument", "neither an instrument nor a "
                                   ".lss/codebook was given",
-                                  "pass instrument=load_instrument(...) or lss='survey.lss'")],
+                                  advice(python="pass instrument=load_instrument(...) or "
+                                         "lss='survey.lss'",
+                                         cli="give --instrument x.yaml or --lss survey.lss"))],
                          summary="nothing to map the export's columns to")
 
 

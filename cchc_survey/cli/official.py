@@ -17,7 +17,36 @@ import pandas as pd
 import typer
 
 from ..errors import CchcSurveyError
-from .common import fail, write_table
+from .common import fail, project, write_table
+
+
+class Formula(StrEnum):
+    """Sample-size formulas."""
+
+    yamane = "yamane"
+    cochran = "cochran"
+
+
+class Allocation(StrEnum):
+    """Ways to share a total sample among strata."""
+
+    proportional = "proportional"
+    neyman = "neyman"
+
+
+class Era(StrEnum):
+    """Which list of provinces the official values are matched against."""
+
+    old = "old"
+    new = "new"
+
+
+class Index(StrEnum):
+    """The official indices."""
+
+    PAPI = "PAPI"
+    SIPAS = "SIPAS"
+    PAR = "PAR"
 
 
 def _out(df: pd.DataFrame, path: Path | None) -> None:
@@ -31,14 +60,14 @@ def sample_size_cmd(
     margin: Annotated[float, typer.Option("--margin", "-e", help="target margin of error, e.g. 0.05")],
     population: Annotated[int | None, typer.Option("--population", "-N",
                                                    help="population size (units served)")] = None,
-    formula: Annotated[str, typer.Option(help="yamane (n = N/(1+N·e²)) or cochran")] = "cochran",
+    formula: Annotated[Formula, typer.Option(help="yamane (n = N/(1+N·e²)) or cochran")] = Formula.cochran,
     deff: Annotated[float, typer.Option(help="design effect (1 = simple random sample)")] = 1.0,
     p: Annotated[float, typer.Option(help="expected proportion (0.5 = most cautious)")] = 0.5,
     conf: Annotated[float, typer.Option(help="confidence level")] = 0.95,
     strata: Annotated[Path | None, typer.Option(
         help="CSV with columns stratum,N[,S]: per-stratum sizes, or an allocation of --total")] = None,
     total: Annotated[int | None, typer.Option(help="total n to allocate across --strata")] = None,
-    allocation: Annotated[str, typer.Option(help="proportional or neyman")] = "proportional",
+    allocation: Annotated[Allocation, typer.Option(help="proportional or neyman")] = Allocation.proportional,
     out: Annotated[Path | None, typer.Option(help="write the table to .csv or .xlsx")] = None,
 ) -> None:
     """Sample size for a target margin of error (per unit/stratum, or allocated across strata)."""
@@ -46,11 +75,11 @@ def sample_size_cmd(
 
     try:
         if strata is None:
-            n = sample_size(margin, N=population, formula=formula,  # type: ignore[arg-type]
+            n = sample_size(margin, N=population, formula=formula.value,
                             p=p, conf=conf, deff=deff)
             e = margin_of_error(n if population is None else min(n, population), p=p, conf=conf,
                                 deff=deff, N=population)
-            typer.echo(f"n = {n} (formula={formula}, N={population}, e={margin}, deff={deff}, "
+            typer.echo(f"n = {n} (formula={formula.value}, N={population}, e={margin}, deff={deff}, "
                        f"p={p}, conf={conf}); margin reached = {e:.4f}")
             return
         tab = pd.read_csv(strata, dtype={"stratum": str})
@@ -58,12 +87,12 @@ def sample_size_cmd(
             raise typer.BadParameter(f"{strata}: needs columns stratum,N (and S for neyman)")
         Ns = pd.Series(tab["N"].to_numpy(dtype=float), index=tab["stratum"])
         if total is None:
-            res = sample_size_by_stratum(Ns, margin, formula=formula,  # type: ignore[arg-type]
+            res = sample_size_by_stratum(Ns, margin, formula=formula.value,
                                          p=p, conf=conf, deff=deff)
         else:
             S = (pd.Series(tab["S"].to_numpy(dtype=float), index=tab["stratum"])
                  if "S" in tab else None)
-            res = allocate(total, Ns, S_h=S, method=allocation)  # type: ignore[arg-type]
+            res = allocate(total, Ns, S_h=S, method=allocation.value)
         _out(res, out)
     except CchcSurveyError as exc:
         fail(exc)
@@ -85,21 +114,6 @@ def template_cmd(path: Annotated[Path, typer.Argument(help=".csv or .xlsx to wri
     typer.echo(f"written: {path}")
     for k, v in TEMPLATE_DOC.items():
         typer.echo(f"  {k}: {v}")
-
-
-class Era(StrEnum):
-    """Which provincial units the survey's province is among."""
-
-    old = "old"
-    new = "new"
-
-
-class IndexName(StrEnum):
-    """The official indices."""
-
-    SIPAS = "SIPAS"
-    PAPI = "PAPI"
-    PAR = "PAR"
 
 
 def _table(path: Path | None) -> tuple[pd.DataFrame, pd.DataFrame, str]:
@@ -187,7 +201,7 @@ def conflicts_cmd(
 
 @official_app.command("ranks")
 def ranks_cmd(
-    index: Annotated[IndexName | None, typer.Option(case_sensitive=False,
+    index: Annotated[Index | None, typer.Option(case_sensitive=False,
                                                     help="only this index")] = None,
     out: Annotated[Path | None, typer.Option(help="write the rank table here")] = None,
 ) -> None:
@@ -203,12 +217,13 @@ def compare_cmd(
     scores: Annotated[Path, typer.Argument(
         help="score table: the bao_cao_<index>.csv that `cchc-survey report` writes, or a "
              "score table CSV (scores.csv)")],
-    province: Annotated[str, typer.Option(help="province of the survey, any spelling")],
+    province: Annotated[str | None, typer.Option(
+        help="province of the survey, any spelling (default: the project's)")] = None,
     instrument: Annotated[Path | None, typer.Option(
         help="the survey's instrument (.yaml): its components declare their official "
              "counterparts (needed for SIPAS and PAR, whose codes differ from the official ones)")
     ] = None,
-    index: Annotated[IndexName | None, typer.Option(
+    index: Annotated[Index | None, typer.Option(
         case_sensitive=False, help="the index (default: the instrument's)")] = None,
     era: Annotated[Era, typer.Option(
         case_sensitive=False, help="old (63 provinces) or new (34 units from 2025)")] = Era.old,
@@ -229,11 +244,23 @@ def compare_cmd(
     from ..instrument import load_instrument
 
     try:
+        if not scores.is_file():
+            from ..errors import InputFileError, Problem
+
+            raise InputFileError([Problem(str(scores), "SCORES", "the file does not exist",
+                                          "give the scores.csv (or bao_cao_<index>.csv) that "
+                                          "`cchc-survey report` wrote.")],
+                                 "cannot read the score table")
+        proj = project()
+        where = province or (proj.province if proj is not None else "")
+        if not where:
+            raise typer.BadParameter("give --province (or set province in the project file)",
+                                     param_hint="--province")
         inst = load_instrument(instrument) if instrument is not None else None
         off = _table(official)[0]
         sc = read_score_file(scores, instrument=inst,
                              index=index.value if index is not None else None)
-        res = compare_official(sc, off, province=province,
+        res = compare_official(sc, off, province=where,
                                index=index.value if index is not None else None,
                                era=era.value,
                                years=year or None, scale=scale, instrument=inst)
