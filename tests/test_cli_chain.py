@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from replay_server import FIXTURES, PASSWORD, USERNAME, ReplayServer
 from typer.testing import CliRunner
@@ -76,10 +77,6 @@ def test_pull_import_report_compare_from_the_command_line(server: ReplayServer, 
     assert (tmp_path / "cmp.csv").stat().st_size > 0
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="official compare takes the component mapping from the instrument "
-                          "(engineer official); today it asks for a code_map the command line "
-                          "cannot give")
 def test_import_report_compare_with_a_bundled_instrument(tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from cchc_survey import bundled_example
@@ -94,5 +91,8 @@ def test_import_report_compare_with_a_bundled_instrument(tmp_path: Path,
     scores = proj.reports / "par_survey" / "scores.csv"
     assert scores.is_file()
     r = runner.invoke(app, ["official", "compare", str(scores), "--index", "PAR",
+                            "--instrument", "questionnaires/par_survey.yaml",
                             "--out", str(tmp_path / "cmp.csv")])
     assert r.exit_code == 0, r.output
+    cmp = pd.read_csv(tmp_path / "cmp.csv", encoding="utf-8-sig")
+    assert set(cmp["index"]) == {"PAR"} and cmp["official_value"].notna().any()
