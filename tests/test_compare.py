@@ -482,3 +482,20 @@ def test_read_the_machine_score_table_and_errors(tmp_path):
     other.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(ScoreFileError, match="neither a score table nor the table"):
         read_score_file(other)
+
+
+def test_league_table_ranks_review_estimates_with_their_note_unless_told_not_to():
+    """NCHS 'review' (df below 8) estimates may be presented with a note: the league ranks them
+    (their few df widen their tests) and says why; only 'unreliable' ones are never ranked."""
+    rows = [("A", 90.0, 1.5, "ok"), ("B", 60.0, 1.5, "ok"), ("C", 75.0, 1.5, "ok")]
+    sc = _league_scores(rows)
+    sc.loc[sc["group_value"] == "C", ["flag", "flag_vi", "df"]] = [
+        "review", "Cần xem xét thêm: bậc tự do 5 < 8", 5.0]
+    lt = league_table(sc, code="SIPAS", group_var="donvi")
+    assert lt["unit"].tolist() == ["A", "C", "B"] and lt["ranked"].all()
+    assert lt["tier"].tolist() == [1, 2, 3]  # 15 points apart, on 5 df for the pairs with C
+    assert lt["note_vi"].tolist() == ["", "Cần xem xét thêm: bậc tự do 5 < 8", ""]
+    assert "estimates flagged unreliable not ranked" in lt["method"].iloc[0]
+    strict = league_table(sc, code="SIPAS", group_var="donvi", not_ranked=("review", "unreliable"))
+    assert strict["ranked"].tolist() == [True, True, False]
+    assert strict["note_vi"].iloc[2] == "Không xếp hạng: Cần xem xét thêm: bậc tự do 5 < 8"
