@@ -16,18 +16,21 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
 from . import QUESTIONNAIRES
+from .assemble import report_inputs
+from .cli.common import write_table
 from .compare import change_between_waves, compare_official, for_report, league_table
-from .generate import DemoDesign, generate, write_limesurvey_csv
+from .dossiers.demo import run_dossier_demo
+from .errors import CchcSurveyError
+from .generate import DemoDesign, generate, population_margins, write_limesurvey_csv
 from .indices.score import design_from_tidy, pivot_units_waves, score, unit_wave_table
 from .instrument import Instrument, load_all
 from .official import bundled_official
-from .pipeline import Analysis, analyse, report_inputs
+from .pipeline import Analysis, analyse
 from .report import write_all
 from .tidy import read_export
 
@@ -48,23 +51,6 @@ class DemoResult:
     analyses: dict[str, Analysis] = field(default_factory=dict)
     first_table: pd.DataFrame | None = None
     outputs: dict[str, Path] = field(default_factory=dict)
-
-
-def population_margins(inst: Instrument, seed: int = 20260101) -> list[pd.DataFrame]:
-    """Demo population margins: files handled per unit in the period, and the citizen share.
-
-    Real ones come from the one-stop counter's records (số hồ sơ đã giải quyết theo đơn vị).
-    """
-    rng = np.random.default_rng(seed)
-    unit = inst.design.unit
-    codes = [str(c) for c in inst.scales[inst.item(unit).scale].codes]
-    files = rng.integers(2_000, 9_000, len(codes))
-    out = [pd.DataFrame({unit: codes, "Freq": files.astype(float)})]
-    if inst.design.respondent_type:
-        rt = inst.design.respondent_type
-        total = float(files.sum())
-        out.append(pd.DataFrame({rt: ["1", "2"], "Freq": [0.86 * total, 0.14 * total]}))
-    return out
 
 
 def first_score_table(frame: pd.DataFrame, inst: Instrument) -> pd.DataFrame:
@@ -95,14 +81,26 @@ def _print_table(console: Console, t: pd.DataFrame, title: str) -> None:
 
 
 def run_demo(root: str | Path = "data", *, console: Console | None = None,
-             sizes: dict[str, int] | None = None, reports: bool = True) -> DemoResult:
-    """Run the demo chain (see the module docstring); return where everything went."""
+             sizes: dict[str, int] | None = None, reports: bool = True,
+             questionnaires: str | Path | None = None) -> DemoResult:
+    """Run the demo chain (see the module docstring); return where everything went.
+
+    Args:
+        root: the data folder (``raw/demo`` and ``processed/demo`` are written under it).
+        sizes: responses per instrument id (default :data:`DEMO_SIZES`).
+        reports: also write the Excel, HTML and Word reports and charts.
+        questionnaires: the instruments' folder (default: the bundled ones).
+    """
     con = console or Console()
     root = Path(root)
     raw_dir, out_dir = root / "raw" / "demo", root / "processed" / "demo"
     res = DemoResult()
-    insts = load_all(QUESTIONNAIRES)
-    con.print(f"[bold]cchc_survey demo[/bold]: {len(insts)} instruments from {QUESTIONNAIRES}")
+    folder = Path(questionnaires) if questionnaires is not None else QUESTIONNAIRES
+    insts = load_all(folder)
+    if not insts:
+        raise CchcSurveyError(f"{folder} holds no instrument (*.yaml). Fix: copy the bundled ones "
+                              "back (cchc-survey init makes a project with them).")
+    con.print(f"[bold]cchc_survey demo[/bold]: {len(insts)} instruments from {folder}")
     n_by = {**DEMO_SIZES, **(sizes or {})}
     for iid, inst in insts.items():
         with _status(con, f"{iid}: generating, reading back, scoring ..."):
@@ -111,16 +109,18 @@ def run_demo(root: str | Path = "data", *, console: Console | None = None,
             res.raw[iid] = csv
             tidy = read_export(csv, inst)
             margins = population_margins(inst) if iid == "sipas_one_stop" else None
+            for m in margins or []:  # as the analyst keeps them, for `report --margins`
+                write_table(m, raw_dir / iid / f"margins_{m.columns[0]}.csv", quiet=True)
             an = analyse(tidy.frame, inst, margins=margins)
         res.analyses[iid] = an
         dest = out_dir / iid
         dest.mkdir(parents=True, exist_ok=True)
         tidy.frame.to_parquet(dest / "responses.parquet", index=False)
-        an.scores.to_csv(dest / "scores.csv", index=False, encoding="utf-8-sig")
-        an.cleaned.flags.to_csv(dest / "checks.csv", index=False, encoding="utf-8-sig")
-        an.weighting.to_csv(dest / "weighting.csv", index=False, encoding="utf-8-sig")
+        write_table(an.scores, dest / "scores.csv", quiet=True)
+        write_table(an.cleaned.flags, dest / "checks.csv", quiet=True)
+        write_table(an.weighting, dest / "weighting.csv", quiet=True)
         if len(an.reliability):
-            an.reliability.to_csv(dest / "reliability.csv", index=False, encoding="utf-8-sig")
+            write_table(an.reliability, dest / "reliability.csv", quiet=True)
         res.processed[iid] = dest
         why = ", ".join(sorted(set(an.cleaned.excluded["rules"])))
         con.print(f"  {iid}: {tidy.n_in} responses read, {an.cleaned.n_kept} kept, "
@@ -128,7 +128,7 @@ def run_demo(root: str | Path = "data", *, console: Console | None = None,
         if iid == "sipas_one_stop":
             first = first_score_table(tidy.frame, inst)
             res.first_table = first
-            first.to_csv(dest / "first_score_table.csv", index=False, encoding="utf-8-sig")
+            write_table(first, dest / "first_score_table.csv", quiet=True)
             _print_table(con, first, "SIPAS (Bộ phận Một cửa): tỷ lệ hài lòng, chưa gia quyền")
 
     if reports:
@@ -150,35 +150,35 @@ def official_comparison(res: DemoResult) -> pd.DataFrame:
     """PAPI mirror and PAR survey vs the bundled official 2023 values of COMPARE_PROVINCE."""
     official = bundled_official()
     parts = []
-    if "papi_mirror" in res.analyses:
-        parts.append(compare_official(res.analyses["papi_mirror"].default_scores, official,
-                                      province=COMPARE_PROVINCE, index="PAPI", years=[2023],
-                                      code_map={"PAPI": "total"}))
-    if "par_survey" in res.analyses:
-        parts.append(compare_official(res.analyses["par_survey"].default_scores, official,
-                                      province=COMPARE_PROVINCE, index="PAR", years=[2023],
-                                      code_map={"PAR": "total"}))
+    for iid in ("papi_mirror", "par_survey"):  # each instrument declares its official counterparts
+        if iid in res.analyses:
+            an = res.analyses[iid]
+            parts.append(compare_official(an.default_scores, official, province=COMPARE_PROVINCE,
+                                          years=[2023], instrument=an.instrument))
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
 def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
     """Excel, HTML, Word, CSV and chart files for the demo's analyses."""
     names = {"sipas_one_stop": "SIPAS (Một cửa)", "sipas_2023": "SIPAS 2023",
-             "papi_mirror": "PAPI", "par_survey": "PAR Index"}
+             "papi_mirror": "PAPI", "par_survey": "PAR Index",
+             "dvc_dossier_rating": "Đánh giá hồ sơ (Cổng DVC)"}
     order = [k for k in names if k in res.analyses] + [k for k in res.analyses if k not in names]
     one = res.analyses["sipas_one_stop"]
     trend, league = tracking_tables(one)
     out.mkdir(parents=True, exist_ok=True)
-    trend.to_csv(out / "sipas_trend_by_month.csv", index=False, encoding="utf-8-sig")
-    league.to_csv(out / "sipas_league_table.csv", index=False, encoding="utf-8-sig")
+    write_table(trend, out / "sipas_trend_by_month.csv", quiet=True)
+    write_table(league, out / "sipas_league_table.csv", quiet=True)
     top = one.instrument.methodology.components[0].id
     elements = [c.id for c in one.instrument.methodology.components[0].children]
     grid = unit_wave_table(one.design, one.instrument, codes=[top, *elements])
-    grid.to_csv(out / "sipas_unit_by_month.csv", index=False, encoding="utf-8-sig")
-    pivot_units_waves(grid, top).round(1).to_csv(out / "sipas_unit_by_month_grid.csv",
-                                                 encoding="utf-8-sig")
+    write_table(grid, out / "sipas_unit_by_month.csv", quiet=True)
+    write_table(pivot_units_waves(grid, top).round(1).reset_index(),
+                out / "sipas_unit_by_month_grid.csv", quiet=True)
+    dossier_demo = run_dossier_demo(one.instrument, one.default_scores, grid,
+                                    res.raw["sipas_one_stop"].parent.parent / "dossiers", out)
     cmp = official_comparison(res)
-    cmp.to_csv(out / "comparison_official.csv", index=False, encoding="utf-8-sig")
+    write_table(cmp, out / "comparison_official.csv", quiet=True)
     inputs = report_inputs(
         {names.get(k, k): res.analyses[k] for k in order},
         title="Khảo sát mức độ hài lòng của người dân, tổ chức (dữ liệu minh họa)",
@@ -191,4 +191,6 @@ def write_reports(res: DemoResult, out: Path, con: Console) -> dict[str, Path]:
         if not k.startswith("chart:") and not k.startswith("csv:"):
             con.print(f"  {k}: {p}")
     con.print(f"  charts: {sum(k.startswith('chart:') for k in paths)} files in {out}")
-    return paths
+    con.print(f"  dossiers (QĐ 766): {dossier_demo.dossiers.n_kept} kept of "
+              f"{dossier_demo.dossiers.n_rows} rows -> {dossier_demo.paths['dossiers:tracking']}")
+    return {**paths, **dossier_demo.paths}

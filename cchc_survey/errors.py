@@ -61,3 +61,23 @@ class InputFileError(ProblemsError):
 
 class MethodologyError(CchcSurveyError):
     """A scoring or aggregation request does not fit what the instrument's methodology declares."""
+
+
+_INTERFACE: list[str] = ["python"]
+
+
+def use_interface(kind: str) -> None:
+    """Say which interface the user works in (``python`` or ``cli``), so that advice in error
+    messages names what that user can type (``--encoding cp1258`` or ``encoding="cp1258"``).
+    The command line calls it once at start."""
+    _INTERFACE[0] = kind
+
+
+def advice(*, python: str, cli: str) -> str:
+    """The advice of an error message in the words of the interface in use.
+
+    Example:
+        >>> advice(python="pass encoding='cp1258'", cli="add --encoding cp1258")
+        "pass encoding='cp1258'"
+    """
+    return cli if _INTERFACE[0] == "cli" else python

@@ -292,3 +292,44 @@ def write_limesurvey_csv(export: pd.DataFrame, path: str | Path) -> Path:
     tmp.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8") + b"\r\n")
     tmp.replace(p)
     return p
+
+
+def population_margins(inst: Instrument, seed: int = 20260101) -> list[pd.DataFrame]:
+    """Demo population margins: files handled per unit in the period, and the citizen share.
+
+    Real ones come from the one-stop counter's records (số hồ sơ đã giải quyết theo đơn vị).
+    """
+    rng = np.random.default_rng(seed)
+    unit = inst.design.unit
+    codes = [str(c) for c in inst.scales[inst.item(unit).scale].codes]
+    files = rng.integers(2_000, 9_000, len(codes))
+    out = [pd.DataFrame({unit: codes, "Freq": files.astype(float)})]
+    if inst.design.respondent_type:
+        rt = inst.design.respondent_type
+        total = float(files.sum())
+        out.append(pd.DataFrame({rt: ["1", "2"], "Freq": [0.86 * total, 0.14 * total]}))
+    return out
+
+
+def write_examples(folder: str | Path) -> list[Path]:
+    """Write the package's example files into ``folder``: an export of each instrument of
+    :data:`cchc_survey.bundled.EXAMPLES` (``<id>_responses.csv``, LimeSurvey's CSV) and the
+    one-stop survey's margins (``sipas_one_stop_margins_<variable>.csv``).
+
+    Deterministic: the files the package ships are what this writes (a test holds them equal).
+    """
+    from .bundled import EXAMPLES, bundled_instrument
+
+    out = Path(folder)
+    paths = []
+    for iid, n in EXAMPLES.items():
+        inst = bundled_instrument(iid)
+        paths.append(write_limesurvey_csv(generate(inst, DemoDesign(n=n, months=2)).export,
+                                          out / f"{iid}_responses.csv"))
+    one = bundled_instrument("sipas_one_stop")
+    for m in population_margins(one):
+        var = str(m.columns[0])
+        path = out / f"sipas_one_stop_margins_{var}.csv"
+        m.assign(Freq=m["Freq"].round(0).astype("int64")).to_csv(path, index=False, encoding="utf-8")
+        paths.append(path)
+    return paths

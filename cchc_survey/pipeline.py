@@ -14,24 +14,50 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .checks import FLAG_COLUMNS, CleanResult, clean
-from .design import SurveyDesign
+from .checks import CleanResult, clean
+from .design import SurveyDesign, WeightingError
+from .errors import CchcSurveyError
 from .indices.linear import score_matrix
 from .indices.score import coverage, design_from_tidy, item_table, score
 from .instrument.model import Instrument, Item
-from .reliability import ReliabilityWarning, alpha
-from .report.inputs import Fieldwork, Provenance, ReportInputs, WeightingReport
+from .reliability import ReliabilityError, ReliabilityWarning, alpha
 from .scoretable import concat
+
+
+class AnalysisError(CchcSurveyError):
+    """The chain cannot run on this frame at all (no questionnaire is left after the checks)."""
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something the chain could not do, said where its result would have been.
+
+    Attributes:
+        stage: ``weighting``, ``reliability``, ...
+        vi, en: what was not done and why, in Vietnamese and English.
+    """
+
+    stage: str
+    vi: str
+    en: str
+
+    def text(self, lang: str = "vi") -> str:
+        return self.en if lang == "en" else self.vi
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything computed for one instrument (see :func:`analyse`)."""
+    """Everything computed for one instrument (see :func:`analyse`).
+
+    ``notes`` says what could not be computed (raking to margins with a cell that has no
+    respondent, the reliability of a scale with too few questionnaires): the rest is computed
+    all the same, and the note stands in the place of the missing result.
+    """
 
     instrument: Instrument
     cleaned: CleanResult
@@ -42,6 +68,7 @@ class Analysis:
     reliability_items: pd.DataFrame
     reliability_warnings: tuple[str, ...]
     weighting: pd.DataFrame
+    notes: tuple[Note, ...] = ()
 
     @property
     def default_scores(self) -> pd.DataFrame:
@@ -82,18 +109,52 @@ def reliability_scales(inst: Instrument) -> dict[str, list[Item]]:
     return out
 
 
+class ReliabilityTables(NamedTuple):
+    """One summary row per scale (``note_vi``/``note_en`` say why a scale could not be computed)
+    and one row per item of every computed scale."""
+
+    summary: pd.DataFrame
+    items: pd.DataFrame
+
+
 def reliability_tables(scales: Mapping[str, pd.DataFrame], *, weights: np.ndarray | None = None
-                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+                       ) -> ReliabilityTables:
     """:func:`~cchc_survey.reliability.reliability_table` and ``item_table`` of ``scales``.
 
     One :func:`~cchc_survey.reliability.alpha` per scale gives both (the item rows do not depend
-    on the weights or on omega), instead of one call for each table.
+    on the weights or on omega), instead of one call for each table. A scale that cannot be
+    computed (too few questionnaires, fewer than 2 items with variance) gets a summary row with
+    the reason instead of stopping the others.
     """
     if not scales:
-        return pd.DataFrame(), pd.DataFrame()
-    res = [alpha(v, scale=str(k), weights=weights) for k, v in scales.items()]
-    return (pd.DataFrame([r.summary for r in res]),
-            pd.concat([r.items for r in res], ignore_index=True))
+        return ReliabilityTables(pd.DataFrame(), pd.DataFrame())
+    summaries: list[dict[str, object]] = []
+    items: list[pd.DataFrame] = []
+    for k, v in scales.items():
+        try:
+            # a handful of questionnaires can make a ratio 0/0 or x/0 (e.g. two items that agree
+            # perfectly): the statistic is then NaN or inf in its place, not a warning
+            with np.errstate(divide="ignore", invalid="ignore"):
+                res = alpha(v, scale=str(k), weights=weights)
+        except (ReliabilityError, np.linalg.LinAlgError) as exc:
+            # too few questionnaires or items with variance: the scale's row says why
+            vi, en = _not_computed(exc, v)
+            summaries.append({"scale": str(k), "k": v.shape[1],
+                              "n": int(v.notna().any(axis=1).sum()), "note_vi": vi, "note_en": en})
+            continue
+        summaries.append({**res.summary, "note_vi": "", "note_en": ""})
+        items.append(res.items)
+    return ReliabilityTables(pd.DataFrame(summaries),
+                             pd.concat(items, ignore_index=True) if items else pd.DataFrame())
+
+
+def _not_computed(exc: Exception, x: pd.DataFrame) -> tuple[str, str]:
+    """The note (Vietnamese, English) in place of a reliability that cannot be computed."""
+    n = int(x.notna().any(axis=1).sum())
+    return (f"Không tính được độ tin cậy: cần ít nhất 3 phiếu có trả lời và 2 câu hỏi có trả lời "
+            f"khác nhau (có {n} phiếu).",
+            f"Reliability not computed: it needs at least 3 answered questionnaires and 2 items "
+            f"whose answers differ ({n} questionnaires; {exc}).")
 
 
 def reliability_inputs(inst: Instrument, frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -140,9 +201,26 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
         exclude: override the instrument's excluding rules.
     """
     cleaned = clean(frame, inst, exclude=exclude)
+    if cleaned.n_kept == 0:
+        summ = cleaned.summary
+        why = ", ".join(f"{r}: {k}" for r, k in zip(summ["rule"], summ["rows_excluded"], strict=True)
+                        if k)
+        raise AnalysisError(
+            f"no questionnaire is left to analyse: {cleaned.n_in} read, all excluded by the checks"
+            f" ({why or 'none read'}). Fix: export the complete responses too, or change the "
+            "instrument's checks.exclude if those questionnaires should count.")
+    notes: list[Note] = []
     design = design_from_tidy(cleaned.kept, inst, weighted=weighted)
     if margins is not None and weighted:
-        design = design.rake(margins, maxit=rake_maxit, epsilon=1e-9)
+        try:
+            design = design.rake(margins, maxit=rake_maxit, epsilon=1e-9)
+        except WeightingError as exc:
+            notes.append(Note(
+                "weighting",
+                f"Không gia quyền được theo cơ cấu tổng thể ({exc}); kết quả dùng trọng số thiết "
+                "kế, chưa điều chỉnh theo tổng thể.",
+                f"Weights not adjusted to the population margins ({exc}); the results use the "
+                "design weights."))
     doms = list(by) if by is not None else domains(inst, design.data)
     variants = [v.id for v in inst.methodology.aggregation.variants]
     scores = concat(score(design, inst, variant=v, by=doms) for v in variants)
@@ -153,351 +231,13 @@ def analyse(frame: pd.DataFrame, inst: Instrument, *,
         rel, rel_items = reliability_tables(rel_input, weights=design.weights)
     messages = tuple(dict.fromkeys(str(w.message) for w in caught
                                    if issubclass(w.category, ReliabilityWarning)))
+    if "note_vi" in rel.columns:
+        notes += [Note("reliability", f"Thang {sc}: {vi}", f"Scale {sc}: {en}")
+                  for sc, vi, en in zip(rel["scale"], rel["note_vi"], rel["note_en"], strict=True)
+                  if isinstance(vi, str) and vi]
     return Analysis(instrument=inst, cleaned=cleaned, design=design, scores=scores, items=items,
                     reliability=rel, reliability_items=rel_items, reliability_warnings=messages,
-                    weighting=design.weighting_report())
-
-
-ROLE_NAMES: dict[str, tuple[str, str]] = {
-    "unit": ("Đơn vị", "Unit"),
-    "respondent_type": ("Đối tượng", "Respondent type"),
-    "service": ("Lĩnh vực thủ tục", "Field of procedure"),
-    "channel": ("Hình thức nộp hồ sơ", "Channel"),
-}
-"""Short names of the design variables for reports (the question text is often a sentence)."""
-_NO_ANSWER = ("Không trả lời", "No answer")
-
-
-def variable_name(inst: Instrument, var: str, lang: str = "vi") -> str:
-    """A design or profile variable as a reader names it: its role (``Đơn vị``, ``Đối tượng``),
-    else its question text (``Giới tính``, ``Độ tuổi``), else the variable itself."""
-    for role, names in ROLE_NAMES.items():
-        if getattr(inst.design, role) == var:
-            return names[0] if lang == "vi" else names[1]
-    if inst.has_item(var):
-        return inst.item(var).text.get(lang)
-    return var
-
-
-def code_labels(inst: Instrument, var: str, lang: str = "vi") -> dict[str, str]:
-    """``{code as text: label}`` of a variable's answer scale (empty when it has none)."""
-    if not inst.has_item(var):
-        return {}
-    sc = inst.scales.get(inst.item(var).scale)
-    if sc is None:
-        return {}
-    return {str(o.code): o.label.get(lang) for o in sc.all_options}
-
-
-def weighting_for_report(design: SurveyDesign, inst: Instrument | None = None, *,
-                         lang: str = "vi") -> WeightingReport:
-    """The design's weighting report in the report package's shape (shares 0..1).
-
-    With ``inst``, margins and cells are named as a reader names them (``Đơn vị`` /
-    ``Sở Tài chính`` instead of ``donvi`` / ``U01``).
-    """
-    rep = design.weighting_report()
-    last = rep[rep["step"] == rep["step"].max()]
-    tab = last.loc[last["margin"] != "", ["margin", "cell", "target", "achieved"]].copy()
-    if len(tab):
-        tot = tab.groupby("margin")["target"].transform("sum")
-        tab["target"] = tab["target"] / tot
-        tab["achieved"] = tab["achieved"] / tot
-    if inst is not None and len(tab):
-        labels = {m: code_labels(inst, m, lang) for m in tab["margin"].unique()}
-        tab["cell"] = [labels[m].get(str(c), str(c)) for m, c in zip(tab["margin"], tab["cell"],
-                                                                      strict=True)]
-        tab["margin"] = tab["margin"].map(lambda m: variable_name(inst, m, lang))
-    first = last.iloc[0] if len(last) else rep.iloc[0]
-    return WeightingReport(table=tab.reset_index(drop=True), summary={
-        "iterations": int(first["iterations"]), "converged": bool(first["converged"]),
-        "min_weight": float(first["w_min"]), "max_weight": float(first["w_max"]),
-        "cv_weight": float(first["w_cv"]), "deff_kish": float(first["kish_deff"]),
-        "n_eff": float(first["n_eff"])})
-
-
-def provenance(inst: Instrument) -> list[Provenance]:
-    """The methodology elements the report rests on, in the reader's words, with their source
-    and verified flag: the method, the answers counted as satisfied, the way the default result
-    is aggregated. Raw constants and score-function codes stay in the instrument file."""
-    m = inst.methodology
-    out = [Provenance(what_vi=f"Phương pháp: {m.name.vi}", what_en=f"Method: {m.name.en}",
-                      source=m.source.strip(), verified=m.verified, url=m.source_url)]
-    seen: set[tuple[str, ...]] = set()
-    for sc in inst.spec.scales.values():
-        if sc.satisfied is not None:
-            codes = [str(c) for c in sc.satisfied.codes]
-            vi = ", ".join(f"“{sc.label(c).lower()}”" if _has(sc, c) else str(c)
-                           for c in sc.satisfied.codes)
-            en = ", ".join(f"'{sc.label(c, 'en').lower()}'" if _has(sc, c) else str(c)
-                           for c in sc.satisfied.codes)
-            key = (*codes, sc.satisfied.source)
-            if key in seen:
-                continue
-            seen.add(key)
-            out.append(Provenance(what_vi=f"Câu trả lời được tính là hài lòng: {vi}",
-                                  what_en=f"Answers counted as satisfied: {en}",
-                                  source=sc.satisfied.source.strip(),
-                                  verified=sc.satisfied.verified, url=sc.satisfied.source_url))
-    v = m.aggregation.variant()
-    out.append(Provenance(what_vi=f"Cách tổng hợp kết quả: {v.label.vi}",
-                          what_en=f"How results are aggregated: {v.label.en or v.label.vi}",
-                          source=v.source.strip(), verified=v.verified, url=v.source_url))
-    return out
-
-
-def _has(sc: object, code: object) -> bool:
-    try:
-        sc.label(code)  # type: ignore[attr-defined]
-    except KeyError:
-        return False
-    return True
-
-
-def fieldwork_for_report(an: Analysis, *, handed_out: int | None = None,
-                         lang: str = "vi") -> Fieldwork:
-    """How the survey was fielded, from the analysis: questionnaires returned and valid, the
-    first and last submission dates, the units surveyed, the questionnaires flagged and excluded
-    per check rule (with the number of flags as detail), and the weighting variables in words."""
-    kept = an.cleaned.kept
-    d_from = d_to = None
-    if "submitdate" in kept and kept["submitdate"].notna().any():
-        dates = pd.to_datetime(kept["submitdate"], errors="coerce").dropna()
-        if len(dates):
-            d_from, d_to = dates.min().date(), dates.max().date()
-    unit = an.instrument.design.unit
-    units = int(kept[unit].nunique()) if unit and unit in kept else None
-    quality = an.cleaned.summary.copy()
-    flags = an.cleaned.flags["rule"].astype(str).value_counts()
-    quality["flags"] = quality["rule"].map(flags).fillna(0).astype(int)
-    rep = an.design.weighting_report()
-    margins = [m for m in dict.fromkeys(rep["margin"].astype(str)) if m]
-    return Fieldwork(returned=an.cleaned.n_in, valid=an.cleaned.n_kept, handed_out=handed_out,
-                     date_from=d_from, date_to=d_to, units=units, quality=quality,
-                     weighting_vars=[variable_name(an.instrument, m, lang).lower()
-                                     for m in margins])
-
-
-def profile_for_report(an: Analysis) -> pd.DataFrame:
-    """The respondent profile: for each profile variable of the instrument (and the unit,
-    channel and field of procedure), the valid questionnaires in each answer, unweighted
-    (``n`` and ``share`` of the valid questionnaires; ``Không trả lời`` for the missing)."""
-    inst, kept = an.instrument, an.cleaned.kept
-    d = inst.design
-    wanted = list(dict.fromkeys([*d.profile, d.service, d.channel]))
-    parts = []
-    total = len(kept)
-    for var in wanted:
-        if not var or var not in kept:
-            continue
-        codes = kept[var].astype("string")
-        counts = codes.value_counts(dropna=False, sort=False)
-        vi, en = code_labels(inst, var, "vi"), code_labels(inst, var, "en")
-        vi.setdefault("-oth-", "Khác")  # LimeSurvey's code of the "other" answer
-        en.setdefault("-oth-", "Other")
-        order = [str(c) for c in vi] + sorted(str(c) for c in counts.index
-                                              if not pd.isna(c) and str(c) not in vi)
-        rows = [(c, int(counts.get(c, 0))) for c in order if int(counts.get(c, 0))]
-        missing = int(codes.isna().sum())
-        parts.append(pd.DataFrame({
-            "variable": var, "variable_vi": variable_name(inst, var, "vi"),
-            "variable_en": variable_name(inst, var, "en"),
-            "category_vi": [vi.get(c, c) for c, _ in rows] + ([_NO_ANSWER[0]] if missing else []),
-            "category_en": [en.get(c, vi.get(c, c)) for c, _ in rows]
-            + ([_NO_ANSWER[1]] if missing else []),
-            "n": [n for _, n in rows] + ([missing] if missing else []),
-        }))
-    if not parts:
-        return pd.DataFrame(columns=["variable", "variable_vi", "variable_en", "category_vi",
-                                     "category_en", "n", "share"])
-    out = pd.concat(parts, ignore_index=True)
-    out["share"] = out["n"] / total if total else np.nan
-    return out
-
-
-def league_for_report(an: Analysis) -> pd.DataFrame | None:
-    """The units ranked on the index (:func:`~cchc_survey.compare.league_table`: tied where
-    their difference is not significant, flagged estimates shown but not ranked), or None when
-    fewer than two units have an interval. Units without an interval are added unranked; the
-    column ``flagged`` marks every unit that is not ranked."""
-    from .compare import league_table
-    from .errors import CchcSurveyError
-
-    unit = an.instrument.design.unit
-    sc = an.default_scores
-    top = an.instrument.methodology.components[0].id
-    rows = sc[(sc["group_var"] == unit) & (sc["code"] == top)]
-    has_ci = (rows["estimate"].notna() & rows["ci_low"].notna()
-              & rows["ci_high"].notna()).to_numpy()
-    if not unit or has_ci.sum() < 2:
-        return None
-    try:
-        league = league_table(rows[has_ci], code=top, group_var=unit)
-    except CchcSurveyError:
-        return None
-    rest = rows[~has_ci]
-    extra = pd.DataFrame({"unit": rest["group_value"], "label_vi": rest["group_label_vi"],
-                          "estimate": rest["estimate"], "ci_low": rest["ci_low"],
-                          "ci_high": rest["ci_high"], "n": rest["n"], "rank_range": "",
-                          "ranked": False})
-    out = pd.concat([p for p in (league, extra) if len(p)], ignore_index=True)
-    out["flagged"] = ~out["ranked"].astype(bool)
-    out["label_en"] = out["unit"].map(dict(zip(rows["group_value"], rows["group_label_en"],
-                                               strict=True))).fillna("")
-    return out
-
-
-def changes_for_report(an: Analysis) -> pd.DataFrame | None:
-    """The change of the index and its elements from the previous wave to the last one
-    (:func:`~cchc_survey.compare.change_between_waves`), or None with fewer than two waves."""
-    from .compare import change_between_waves
-    from .errors import CchcSurveyError
-
-    sc = an.default_scores
-    waves = sc.loc[sc["group_var"] == "wave", "group_value"]
-    if waves.nunique() < 2:
-        return None
-    top = an.instrument.methodology.components[0]
-    codes = [top.id, *(c.id for c in top.children)]
-    try:
-        ch = change_between_waves(sc[sc["code"].isin(codes)], wave_var="wave")
-    except CchcSurveyError:
-        return None
-    last = ch[ch["wave_to"] == ch["wave_to"].max()]
-    labels_en = sc.drop_duplicates("code").set_index("code")["label_en"]
-    return last.assign(label_en=last["code"].map(labels_en).fillna("")).reset_index(drop=True)
-
-
-def answers_for_report(an: Analysis) -> pd.DataFrame:
-    """The weighted share of each answer of every item that mirrors a criterion, grouped by
-    element, for the diverging Likert charts: ``element``, ``element_vi``, ``element_en``,
-    ``item``, ``item_vi``, ``item_en`` (the criterion's label), ``answer`` (code, in scale order),
-    ``answer_vi``, ``answer_en``, ``position``, ``neutral`` (the scale's middle answer of an odd
-    ordered scale), ``share`` (percent of the valid answers; "don't know" and missing left out).
-
-    ``share = 100 · Σ w_i [y_i = k] / Σ w_i [y_i valid]`` with the analysis weights ``w``; only
-    elements whose items share one ordered scale of three to seven answers are given.
-    """
-    inst, data = an.instrument, an.design.data
-    w = np.asarray(an.design.weights, dtype=float)
-    rows = []
-    for el in inst.components.values():
-        crits = [c for c in el.children if not c.children]
-        if not crits or len(crits) != len(el.children):
-            continue
-        items = [(c, it) for c in crits for it in inst.mirroring_items(c.id)[:1]
-                 if it.id in data]
-        scales = {it.scale for _, it in items}
-        sc = inst.scales.get(next(iter(scales))) if len(scales) == 1 else None
-        if sc is None or not sc.ordered or not 3 <= len(sc.codes) <= 7:
-            continue
-        codes = [str(c) for c in sc.codes]
-        neutral = codes[len(codes) // 2] if len(codes) % 2 else None
-        for crit, it in items:  # one vectorised pass per item column
-            pos = data[it.id].astype("string").map({c: float(k) for k, c in enumerate(codes)}
-                                                    ).to_numpy(dtype=float, na_value=np.nan)
-            ok = ~np.isnan(pos)
-            tot = float(w[ok].sum())
-            if tot <= 0:
-                continue
-            share = np.bincount(pos[ok].astype(int), weights=w[ok], minlength=len(codes)) / tot
-            for k, c in enumerate(codes):
-                rows.append({"element": el.id, "element_vi": el.label.vi,
-                             "element_en": el.label.en or el.label.vi, "item": it.id,
-                             "item_vi": crit.label.vi, "item_en": crit.label.en or crit.label.vi,
-                             "answer": c, "answer_vi": sc.label(sc.codes[k], "vi"),
-                             "answer_en": sc.label(sc.codes[k], "en") or sc.label(sc.codes[k]),
-                             "position": k, "neutral": c == neutral,
-                             "share": 100.0 * float(share[k])})
-    return pd.DataFrame(rows)
-
-
-def mark_comparable(comparison: pd.DataFrame, scores: Mapping[str, pd.DataFrame]
-                    ) -> pd.DataFrame:
-    """Add ``verified`` to a report comparison (:func:`~cchc_survey.compare.for_report` shape):
-    a row may carry a significance statement only when the survey estimate behind it rests on a
-    verified method. ``scores`` maps the comparison's ``index`` values (``PAPI``, ``PAR``) to
-    the score tables the survey side came from."""
-    verified = []
-    for idx, comp in zip(comparison["index"], comparison["component"], strict=True):
-        sc = scores.get(str(idx))
-        if sc is None:
-            verified.append(False)
-            continue
-        hit = sc[(sc["group_var"] == "") & (sc["code"] == str(comp))]
-        if hit.empty and str(comp) == "total":
-            hit = sc[(sc["group_var"] == "") & (sc["level"] == "total")]
-        verified.append(bool(len(hit)) and bool(hit["verified"].all()))
-    return comparison.assign(verified=verified)
-
-
-FREE_TEXT_TYPES = ("T", "S", "U", "Q")
-"""LimeSurvey question types whose answer is free text (long, short, huge, multiple short)."""
-
-
-def open_question(inst: Instrument) -> str | None:
-    """The first free-text comment question of ``inst`` (``role: open``, a text question type,
-    not the "other" box of a list), or None."""
-    return next((it.id for it in inst.items if it.role == "open" and it.kind == "answer"
-                 and it.type in FREE_TEXT_TYPES), None)
-
-
-def report_inputs(analyses: Mapping[str, Analysis], *, title: str, organisation: str,
-                  comparison: pd.DataFrame | None = None,
-                  handed_out: Mapping[str, int] | None = None, lang: str = "vi",
-                  **meta: Any) -> ReportInputs:
-    """Everything the reports show, from one or several analyses (one per index, keyed by the
-    name the report gives it): score tables (default variant), fieldwork and data quality,
-    respondent profiles, units ranked, change since the last wave, the weighting of the first
-    analysis, the comments of the first one that has an open question, the methodology sources.
-
-    Every part that cannot be computed (one unit, one wave, no interval) is left out and the
-    report says so in its place; it never stops the report.
-
-    Args:
-        analyses: ``{"SIPAS": analysis, ...}`` in the order of the report.
-        title, organisation: the report's title and the reporting unit.
-        comparison: the official comparison in the report's shape
-            (:func:`~cchc_survey.compare.for_report`), or None.
-        handed_out: questionnaires handed out per name, when known.
-        lang: the language of the texts taken from the instrument (the comments' question, the
-            weighting variables).
-        meta: any other :class:`~cchc_survey.report.ReportInputs` field (``period``, ``place``,
-            ``date``, ``parent_organisation``, ``doc_symbol``, ``unit_var``...).
-    """
-    first = next(iter(analyses.values()))
-    league = {k: lg for k, an in analyses.items() if (lg := league_for_report(an)) is not None}
-    changes = {k: ch for k, an in analyses.items() if (ch := changes_for_report(an)) is not None}
-    texts, question = None, ""
-    for an in analyses.values():
-        q = open_question(an.instrument)
-        if q is not None and q in an.design.data:
-            texts, question = an.design.data[q], an.instrument.item(q).text.get(lang)
-            break
-    several = len(analyses) > 1  # then each flag says which questionnaire it is of
-    flags = pd.concat([an.cleaned.flags[FLAG_COLUMNS].assign(instrument=an.instrument.id)
-                       if several else an.cleaned.flags[FLAG_COLUMNS]
-                       for an in analyses.values()], ignore_index=True)
-    provs = [p for an in analyses.values() for p in provenance(an.instrument)]
-    by_index: dict[str, pd.DataFrame] = {}
-    for an in analyses.values():
-        by_index.setdefault(an.instrument.methodology.index, an.default_scores)
-    if comparison is not None and len(comparison) and "verified" not in comparison:
-        comparison = mark_comparable(comparison, by_index)
-    meta.setdefault("unit_var", first.instrument.design.unit or "donvi")
-    meta.setdefault("wave_var", "wave")
-    return ReportInputs(
-        title=title, organisation=organisation,
-        scores={k: an.default_scores for k, an in analyses.items()},
-        comparison=comparison if comparison is not None and len(comparison) else None,
-        checks=flags,
-        weighting=weighting_for_report(first.design, first.instrument, lang=lang),
-        free_texts=texts, free_text_question=question, provenance=provs,
-        fieldwork={k: fieldwork_for_report(an, handed_out=(handed_out or {}).get(k), lang=lang)
-                   for k, an in analyses.items()},
-        profiles={k: profile_for_report(an) for k, an in analyses.items()},
-        answers={k: a for k, an in analyses.items() if len(a := answers_for_report(an))},
-        league=league, changes=changes, **meta)
+                    weighting=design.weighting_report(), notes=tuple(notes))
 
 
 def check_aggregation(inst: Instrument) -> pd.DataFrame:
@@ -505,3 +245,18 @@ def check_aggregation(inst: Instrument) -> pd.DataFrame:
     of each), one table."""
     return pd.concat([coverage(inst, v.id) for v in inst.methodology.aggregation.variants],
                      ignore_index=True)
+
+
+_MOVED = ("ROLE_NAMES", "variable_name", "code_labels", "weighting_for_report", "provenance",
+          "fieldwork_for_report", "profile_for_report", "league_for_report", "changes_for_report",
+          "answers_for_report", "mark_comparable", "open_question", "report_inputs")
+
+
+def __getattr__(name: str) -> object:
+    """The functions that build report objects live in :mod:`cchc_survey.assemble` (this module
+    computes); their old import path from here still works."""
+    if name in _MOVED:
+        from . import assemble
+
+        return getattr(assemble, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from .errors import CchcSurveyError
+from .errors import CchcSurveyError, advice
 from .limesurvey.exports.base import RawExport
 from .store import RawStore
 from .tidy import OnError, TidyResult, read_export
@@ -123,6 +123,63 @@ def load_processed(survey: str, processed_root: str | Path = "data/processed"
     return frame, reasons, lineage
 
 
+@dataclass(frozen=True)
+class ProcessedSurvey:
+    """A processed survey as :func:`read_processed` reads it.
+
+    Attributes:
+        path: the survey's folder (``data/processed/<survey>``).
+        frame: the tidy responses, one row per response id: every import and pull merged,
+            waves kept.
+        reasons: the "don't know / not applicable" reasons of its rows.
+        lineage: which snapshots, which instrument id and version, every de-duplication.
+    """
+
+    path: Path
+    frame: pd.DataFrame
+    reasons: pd.DataFrame
+    lineage: dict[str, Any]
+
+    @property
+    def survey(self) -> str:
+        return self.path.name
+
+    @property
+    def instrument_id(self) -> str | None:
+        """The instrument (or codebook survey) id the responses were read with."""
+        ids = {s.get("layout_id") for s in self.lineage.get("snapshots", [])} - {None}
+        return str(ids.pop()) if len(ids) == 1 else None
+
+    @property
+    def layout_source(self) -> str | None:
+        """``instrument`` or ``codebook`` (a .lss): what the responses were read with."""
+        src = {s.get("layout_source") for s in self.lineage.get("snapshots", [])} - {None}
+        return str(src.pop()) if len(src) == 1 else None
+
+
+def read_processed(path: str | Path) -> ProcessedSurvey:
+    """The processed survey at ``path``: its folder or its ``responses.parquet``.
+
+    Example:
+        >>> import tempfile
+        >>> from cchc_survey import bundled_example, bundled_instrument
+        >>> d = Path(tempfile.mkdtemp())
+        >>> rep = import_export(bundled_example("par_survey"), bundled_instrument("par_survey"),
+        ...                     raw_root=d / "raw", processed_root=d / "processed")
+        >>> ps = read_processed(d / "processed" / rep.survey)
+        >>> ps.survey, len(ps.frame), ps.instrument_id
+        ('par_survey', 40, 'par_survey')
+    """
+    p = Path(path)
+    folder = p.parent if p.name == RESPONSES else p
+    if not (folder / RESPONSES).is_file():
+        raise ProcessedError(f"{p}: no {RESPONSES} here. Fix: import an export first ("
+                             + advice(python="import_export(...)", cli="cchc-survey import FILE")
+                             + ") or give the survey's folder under data/processed.")
+    frame, reasons, lineage = load_processed(folder.name, folder.parent)
+    return ProcessedSurvey(folder, frame, reasons, lineage)
+
+
 def _differing(a: pd.DataFrame, b: pd.DataFrame) -> pd.Series:
     """Per row, the columns whose values differ (NA equals NA)."""
     cols = [c for c in a.columns if c in b.columns]
@@ -181,8 +238,16 @@ def import_export(path: str | Path | RawExport, instrument: Any = None, *,
     """Keep an export as a raw snapshot and merge it into the survey's processed frame.
 
     Example:
-        >>> rep = import_export("responses.csv", inst)        # doctest: +SKIP
-        >>> print(rep.summary())                               # doctest: +SKIP
+        >>> import tempfile
+        >>> from cchc_survey import bundled_example, bundled_instrument
+        >>> d = Path(tempfile.mkdtemp())
+        >>> inst, export = bundled_instrument("par_survey"), bundled_example("par_survey")
+        >>> rep = import_export(export, inst, raw_root=d / "raw", processed_root=d / "processed")
+        >>> rep.n_in, rep.n_added, rep.already_imported
+        (40, 40, False)
+        >>> again = import_export(export, inst, raw_root=d / "raw", processed_root=d / "processed")
+        >>> again.already_imported, again.n_added
+        (True, 0)
     """
     res = read_export(path, instrument, lss=lss, codebook=codebook, encoding=encoding,
                       on_error=on_error, secret_key=secret_key)
@@ -205,8 +270,9 @@ def import_export(path: str | Path | RawExport, instrument: Any = None, *,
         where = path.path if isinstance(path, RawExport) else path
         raise ProcessedError(
             f"{where}: read with {lay.source} {lay.source_id!r} version {lay.version!r}, but "
-            f"{pdir} holds data of {sorted(versions)}. Fix: import into another survey folder "
-            "(survey=...) or use the instrument version the data was processed with.")
+            f"{pdir} holds data of {sorted(versions)}. Fix: import into another survey folder ("
+            + advice(python="survey=...", cli="--survey NAME")
+            + ") or use the instrument version the data was processed with.")
     ids = [int(i) for i in res.frame["response_id"].dropna().tolist()]
     snaps: list[Path] = []
     for p, b, sha in zip(sources, blobs, shas, strict=True):

@@ -30,11 +30,16 @@ Manifest keys written by the store (the caller's keys are kept as given): ``snap
 them in ``response_ids`` (list of int); :meth:`RawStore.known_response_ids` reads that key.
 
 Example:
-    >>> store = RawStore(tmp_path)                                    # doctest: +SKIP
+    >>> import tempfile
+    >>> store = RawStore(tempfile.mkdtemp())
     >>> p = store.write_snapshot("385924", b"id;x\\r\\n1;2\\r\\n",
     ...                          {"source": "file", "format": "csv", "response_ids": [1]})
-    >>> store.known_response_ids("385924")
-    {1}
+    >>> p.suffix, store.known_response_ids("385924")
+    ('.csv', {1})
+    >>> store.write_snapshot("385924", b"x", {"password": "..."})
+    Traceback (most recent call last):
+    ...
+    cchc_survey.store.SecretInManifestError: ...
 """
 
 from __future__ import annotations

@@ -25,3 +25,26 @@ def _private_secret(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         os.environ.pop("CCHC_SURVEY_SECRET_FILE", None)
     else:
         os.environ["CCHC_SURVEY_SECRET_FILE"] = old
+
+
+DEMO_SIZES = {"sipas_one_stop": 700, "sipas_2023": 300, "papi_mirror": 300, "par_survey": 200}
+
+
+@pytest.fixture(scope="session")
+def demo_project(tmp_path_factory: pytest.TempPathFactory):
+    """An analyst's project (``init``) in which the demo ran once for the whole test session:
+    the demo tests read its outputs, the notebooks work on its data.
+
+    Returns ``(project, demo result, console text)``.
+    """
+    from rich.console import Console
+
+    from cchc_survey.demo import run_demo
+    from cchc_survey.project import init_project
+
+    project = init_project(tmp_path_factory.mktemp("analyst") / "project", unit="Sở Nội vụ tỉnh Thử",
+                           province="Hà Nội", period="6 tháng đầu năm 2026")
+    console = Console(record=True, width=120)
+    res = run_demo(project.data, console=console, sizes=DEMO_SIZES,
+                   questionnaires=project.questionnaires)
+    return project, res, console.export_text()

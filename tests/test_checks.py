@@ -5,13 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from goldens import assert_golden
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cchc_survey import QUESTIONNAIRES
-from cchc_survey.checks import ChecksError, clean, run_checks
-from cchc_survey.generate import DemoDesign, generate
+from cchc_survey.checks import RULES, SEVERITY, ChecksError, answer_given, clean, run_checks
+from cchc_survey.generate import DemoDesign, generate, write_limesurvey_csv
 from cchc_survey.instrument import load_instrument
+from cchc_survey.shapes import FLAGS
+from cchc_survey.tidy import read_export
 
 INST = load_instrument(QUESTIONNAIRES / "sipas_one_stop.yaml")
 
@@ -130,3 +133,220 @@ def test_rows_are_conserved(seed: int, n: int, rules: list[str]) -> None:
     assert res.n_in == len(f) == res.n_kept + res.n_excluded
     assert len(res.kept) == res.n_kept
     assert res.excluded["row"].is_unique
+
+
+# ----------------------------------------------------------------------------------------------
+# goldens: the flags, exclusions and books of a real tidy frame with a planted case of each rule
+# (generator -> LimeSurvey CSV export -> read_export), saved from a trusted run
+
+
+KEY = b"test-secret-key-0123456789abcdef"
+EXCLUSIONS = {"none": [], "all": None, "speed_line": ["speeder", "straightlining"],
+              "errors": ["filter_breach", "out_of_scale", "item_nonresponse"]}
+
+
+@pytest.fixture(scope="module")
+def tidy(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    demo = generate(INST, DemoDesign(n=1200, seed=11))
+    path = write_limesurvey_csv(demo.export, tmp_path_factory.mktemp("checks") / "r.csv")
+    return _plant(read_export(path, instrument=INST, secret_key=KEY).frame)
+
+
+def _plant(frame: pd.DataFrame) -> pd.DataFrame:
+    f = frame.copy()
+    done = f.index[f["complete"]]
+    r = [int(x) for x in done[:12]]
+    f.loc[r[0], "tc_c2"] = 7                      # out of scale, beyond the codes
+    f.loc[r[1], "tcchung"] = 0                    # out of scale, below the codes
+    f.loc[[r[2], r[3]], "token_hash"] = "abc"     # the same respondent twice
+    start = f["startdate"].to_numpy()
+    f.loc[r[4], "datestamp"] = pd.Timestamp(start[r[4]]) - pd.Timedelta(milliseconds=300)
+    f.loc[r[5], "datestamp"] = pd.Timestamp(start[r[5]]) + pd.Timedelta(seconds=5)
+    subst = [it.id for it in INST.items if it.role == "item" and it.kind == "answer"
+             and it.type not in {"M", "S", "T"}]
+    f.loc[r[6], subst] = pd.NA                    # item non-response
+    f.loc[r[7], "cophananh"] = "N"                # feedback answered without giving feedback
+    f.loc[r[7], "pa_c1"] = 5
+    cc = [c for c in f.columns if c.startswith("cc_c")]
+    f.loc[r[8], cc] = 2                           # a straight-liner
+    f.loc[r[9], cc[:4]] = 3                       # straight on the answered four, two left empty
+    f.loc[r[9], cc[4:]] = pd.NA
+    notdone = f.index[~f["complete"]]
+    f.loc[notdone[0], "lastpage"] = pd.NA         # an incomplete response without its last page
+    return pd.concat([f, f.iloc[[3, 4]]], ignore_index=True)  # two repeated response ids
+
+
+@pytest.mark.parametrize("name", list(EXCLUSIONS))
+def test_flags_exclusions_and_books_equal_the_goldens(tidy: pd.DataFrame, name: str) -> None:
+    res = clean(tidy, INST, exclude=EXCLUSIONS[name] if name != "all" else list(SEVERITY))
+    assert_golden(res.flags, "checks/one_stop_flags")
+    assert_golden(res.excluded, f"checks/one_stop_excluded_{name}")
+    assert_golden(res.summary, f"checks/one_stop_summary_{name}")
+    assert res.n_in == res.n_kept + res.n_excluded == len(tidy)
+    kept_rows = np.setdiff1d(np.arange(len(tidy)), res.excluded["row"].to_numpy())
+    pd.testing.assert_frame_equal(res.kept, tidy.iloc[kept_rows].reset_index(drop=True))
+
+
+def _answer_cols(frame: pd.DataFrame, kind: str) -> list[str]:
+    ids = [it.id for it in INST.items if it.kind == "answer" and it.id in frame.columns]
+    return [c for c in ids if (str(frame[c].dtype) == "Int64") == (kind == "int")]
+
+
+def _variant(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """The tidy frame with its answer columns in another dtype (what a user may pass)."""
+    f = frame.copy()
+    ints, texts = _answer_cols(f, "int"), _answer_cols(f, "text")
+    if name == "text":
+        for c in ints:
+            f[c] = f[c].astype("string")
+    elif name == "object":
+        for c in ints + texts:
+            f[c] = f[c].astype(object)
+    elif name == "float":
+        for c in ints:
+            f[c] = f[c].astype("float64")
+        f["lastpage"] = f["lastpage"].astype("float64")
+    elif name == "str":
+        for c in [*texts, "token_hash"]:
+            f[c] = f[c].astype(str).replace("<NA>", np.nan)
+    elif name == "index":  # a frame with its own (non-default) index
+        f.index = pd.Index(np.arange(len(f)) * 3 + 100)
+    return f
+
+
+@pytest.mark.parametrize("variant", ["text", "object", "float", "str", "index"])
+def test_the_same_tables_whatever_the_column_types(tidy: pd.DataFrame, variant: str) -> None:
+    """The tables have fixed types: answer columns as text, objects, floats or another index
+    give exactly the flags, exclusions and summary of the tidy frame."""
+    ref = clean(tidy, INST, exclude=list(SEVERITY))
+    res = clean(_variant(tidy, variant), INST, exclude=list(SEVERITY))
+    for part in ("excluded", "flags", "summary"):
+        pd.testing.assert_frame_equal(getattr(res, part), getattr(ref, part), check_exact=True)
+    assert (res.n_in, res.n_kept, res.n_excluded) == (ref.n_in, ref.n_kept, ref.n_excluded)
+
+
+def test_response_ids_keep_their_type(tidy: pd.DataFrame) -> None:
+    f = tidy.assign(response_id=tidy["response_id"].astype("string"))
+    res = clean(f, INST)
+    assert res.flags["response_id"].dtype == "string"
+    assert res.excluded["response_id"].dtype == "string"
+    ref = clean(tidy, INST)
+    assert res.flags["response_id"].tolist() == [str(i) for i in ref.flags["response_id"]]
+    f.loc[[5, len(f) - 1], "response_id"] = pd.NA  # a questionnaire without its id: flagged
+    dup = run_checks(f, INST).query("rule == 'duplicate_respondent' and column == 'response_id'")
+    assert len(f) - 1 in set(dup["row"]) and dup["value"].isna().sum() == 1
+
+
+def test_planted_cases_are_flagged_with_their_texts(tidy: pd.DataFrame) -> None:
+    fl = run_checks(tidy, INST)
+    assert [str(t) for t in fl.dtypes] == ["str", "int64", "Int64", "str", "str", "str"]
+    done = [int(x) for x in tidy.index[tidy["complete"]][:12]]
+    oos = fl[fl["rule"] == "out_of_scale"]
+    assert oos[["row", "column", "value"]].values.tolist() == [[done[0], "tc_c2", "7"],
+                                                               [done[1], "tcchung", "0"]]
+    dup = fl[fl["rule"] == "duplicate_respondent"]
+    n = len(tidy) - 2
+    assert dup[["row", "column"]].values.tolist() == [[n, "response_id"], [n + 1, "response_id"],
+                                                      [done[3], "token_hash"]]
+    assert dup["value"].tolist() == [str(tidy.loc[3, "response_id"]),
+                                     str(tidy.loc[4, "response_id"]), "abc"]
+    speed = fl[fl["rule"] == "speeder"].set_index("row")["value"]
+    assert speed[done[4]] == "0" and speed[done[5]] == "5"  # seconds, whole
+    line = fl[(fl["rule"] == "straightlining") & (fl["column"] == "CC")].set_index("row")["value"]
+    assert line[done[8]] == "2" and line[done[9]] == "3"
+    fb = fl[fl["rule"] == "filter_breach"]
+    assert fb[["row", "column", "value"]].values.tolist() == [[done[7], "pa_c1", "5"]]
+    assert done[6] in set(fl.loc[fl["rule"] == "item_nonresponse", "row"])
+    inc = fl[fl["rule"] == "incomplete"]
+    assert inc["row"].tolist() == np.flatnonzero(~tidy["complete"].to_numpy()).tolist()
+    assert inc["value"].isna().sum() == 1
+    assert (fl["severity"] == fl["rule"].map(SEVERITY)).all()
+
+
+def test_given_flags_with_repeats_count_questionnaires_once(tidy: pd.DataFrame) -> None:
+    fl = run_checks(tidy, INST)
+    again = pd.concat([fl, fl[fl["rule"] == "speeder"].head(3)], ignore_index=True)
+    res = clean(tidy, INST, flags=again, exclude=["speeder", "incomplete"])
+    ref = clean(tidy, INST, exclude=["speeder", "incomplete"])
+    pd.testing.assert_frame_equal(res.excluded, ref.excluded)
+    summ, rsum = res.summary.set_index("rule"), ref.summary.set_index("rule")
+    assert summ.loc["speeder", "rows_flagged"] == (fl["rule"] == "speeder").sum()
+    assert summ.loc["speeder", "flags"] == rsum.loc["speeder", "flags"] + 3
+    # straight-lining on two arrays of one questionnaire: two flags, one questionnaire
+    line = fl[fl["rule"] == "straightlining"]
+    assert rsum.loc["straightlining", "flags"] == len(line)
+    assert rsum.loc["straightlining", "rows_flagged"] == line["row"].nunique() < len(line)
+
+
+def test_by_severity_counts_questionnaires_not_flags(tidy: pd.DataFrame) -> None:
+    res = clean(tidy, INST)
+    fl = res.flags
+    assert res.by_severity() == {
+        "error": fl.loc[fl["severity"] == "error", "row"].nunique(),
+        "warning": fl.loc[fl["severity"] == "warning", "row"].nunique(), "info": 0}
+    assert res.by_severity()["warning"] < int((fl["severity"] == "warning").sum())
+
+
+def test_no_flags_gives_the_empty_table_of_the_same_shape() -> None:
+    demo = generate(INST, DemoDesign(n=40, seed=3, p_incomplete=0.0))
+    f = pd.DataFrame({"response_id": pd.array(demo.export["id"].to_numpy(dtype=np.int64), dtype="Int64")})
+    fl = run_checks(f, INST)
+    assert fl.empty and fl.columns.tolist() == FLAGS.names
+    assert [str(t) for t in fl.dtypes] == ["str", "int64", "Int64", "str", "str", "str"]
+    res = clean(f, INST)
+    assert res.excluded.empty and [str(t) for t in res.excluded.dtypes] == ["int64", "Int64", "str", "str"]
+    assert res.summary["rows_flagged"].sum() == 0 and res.n_kept == 40
+
+
+def test_flags_outside_the_frame_are_a_clear_error(tidy: pd.DataFrame) -> None:
+    fl = run_checks(tidy, INST)
+    bad = pd.concat([fl, fl[fl["rule"] == "incomplete"].head(1).assign(row=len(tidy) + 5)],
+                    ignore_index=True)
+    with pytest.raises(ChecksError, match=rf"row\(s\) \[{len(tidy) + 5}\].*Fix: run the checks"):
+        clean(tidy, INST, flags=bad)
+
+
+def test_every_rule_is_registered_with_vietnamese_and_english_reasons() -> None:
+    assert list(RULES) == ["out_of_scale", "duplicate_respondent", "incomplete", "straightlining",
+                           "speeder", "item_nonresponse", "filter_breach"]
+    for r in RULES.values():
+        assert r.severity in {"error", "warning", "info"}
+        assert r.reason_vi and r.reason_en and r.reason_vi != r.reason_en
+        assert r.find.__doc__, r.name
+
+
+# ----------------------------------------------------------------------------------------------
+# filter breaches only for answers actually given (sipas_2023: a filtered multiple-choice question)
+
+S23 = load_instrument(QUESTIONNAIRES / "sipas_2023.yaml")
+
+
+@pytest.fixture(scope="module")
+def s23(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    demo = generate(S23, DemoDesign(n=400, seed=5))
+    path = write_limesurvey_csv(demo.export, tmp_path_factory.mktemp("s23") / "r.csv")
+    return read_export(path, instrument=S23, secret_key=KEY).frame
+
+
+def test_unticked_boxes_of_a_filtered_question_are_no_breach(s23: pd.DataFrame) -> None:
+    boxes = [it.id for it in S23.items if it.type == "M" and it.filter]
+    assert len(boxes) == 6
+    eligible = s23["sansang"].astype("string").isin(["3", "4"]).fillna(False)
+    # LimeSurvey writes "" for an unticked box and for a box never shown: both read as False
+    assert s23.loc[~eligible, boxes].eq(False).fillna(False).to_numpy(dtype=bool).sum() > 300
+    fl = run_checks(s23, S23)
+    assert fl[fl["rule"] == "filter_breach"].empty
+    # a box ticked by a respondent who was not asked: one breach, of that box
+    f = s23.copy()
+    r = int(np.flatnonzero((~eligible & f["complete"]).to_numpy())[0])
+    f.loc[r, boxes[2]] = True
+    fb = run_checks(f, S23).query("rule == 'filter_breach'")
+    assert fb[["row", "column", "value"]].values.tolist() == [[r, boxes[2], "True"]]
+
+
+def test_empty_text_is_no_answer() -> None:
+    s = pd.Series(["5", "", "  ", None, "x"], dtype="string")
+    assert answer_given(s).tolist() == [True, False, False, False, True]
+    b = pd.Series([True, False, pd.NA], dtype="boolean")
+    assert answer_given(b).tolist() == [True, False, False]
+    assert answer_given(pd.Series([1.0, np.nan])).tolist() == [True, False]

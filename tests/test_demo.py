@@ -9,21 +9,16 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
-from rich.console import Console
+from conftest import DEMO_SIZES as SIZES
 from typer.testing import CliRunner
 
 from cchc_survey.cli import app
-from cchc_survey.demo import run_demo
-
-SIZES = {"sipas_one_stop": 700, "sipas_2023": 300, "papi_mirror": 300, "par_survey": 200}
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo")
-    console = Console(record=True, width=120)
-    res = run_demo(root, console=console, sizes=SIZES)
-    return root, res, console.export_text()
+def demo_run(demo_project):
+    project, res, text = demo_project
+    return project.data, res, text
 
 
 def test_first_table_equals_an_independent_count(demo_run) -> None:
@@ -105,4 +100,4 @@ def test_cli_report_on_an_export(tmp_path: Path, demo_run) -> None:
                                  "--out", str(tmp_path / "rep")])
     assert r.exit_code == 0, r.output
     assert (tmp_path / "rep" / "bao_cao.xlsx").exists()
-    assert "200 responses read" in r.output
+    assert "200 phiếu đọc được" in r.output

@@ -95,3 +95,18 @@ def test_every_instrument_generates_with_filters_respected() -> None:
         for it in inst.items:
             if it.mirrors and it.type in {"L", "F", "Y"}:
                 assert e[it.column].replace("", np.nan).nunique() > 1, (inst.id, it.id)
+
+
+def test_the_shipped_examples_are_what_the_generator_writes(tmp_path) -> None:
+    """cchc_survey/examples/ holds the generator's deterministic output; `make goldens`
+    writes it again when an instrument or the generator changes on purpose."""
+    import os
+    from pathlib import Path
+
+    from cchc_survey.generate import write_examples
+
+    shipped = Path(__file__).parent.parent / "cchc_survey" / "examples"
+    made = write_examples(shipped if os.environ.get("CCHC_UPDATE_GOLDENS") == "1" else tmp_path)
+    assert sorted(p.name for p in made) == sorted(p.name for p in shipped.iterdir())
+    for p in made:
+        assert p.read_bytes() == (shipped / p.name).read_bytes(), p.name

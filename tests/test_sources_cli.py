@@ -95,7 +95,7 @@ def test_report_with_map(tmp_path: Path) -> None:
     r = run("report", str(path), "--instrument", YAML, "--map", str(tmp_path / "phieu.map.yaml"),
             "--out", str(tmp_path / "report"))
     assert r.exit_code == 0, r.output
-    assert f"{len(EXPORT)} responses read" in r.output
+    assert f"{len(EXPORT)} phiếu đọc được" in r.output
     assert (tmp_path / "report").is_dir() and any((tmp_path / "report").glob("*.xlsx"))
 
 

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from cchc_survey import read_margins
 from cchc_survey.cli import app
-from cchc_survey.cli.main import read_margin_csv
 from cchc_survey.demo import DemoDesign, generate, write_limesurvey_csv
 from cchc_survey.errors import InputFileError
 from cchc_survey.instrument import load_instrument
@@ -57,7 +57,7 @@ def test_cp1258_export_reads_with_encoding_option(par_export: Path, tmp_path: Pa
     r = _report(str(cp), "--instrument", str(PAR), "--encoding", "cp1258",
                 "--out", str(tmp_path / "b"))
     assert r.exit_code == 0, r.output
-    assert "150 responses read" in r.output
+    assert "150 phiếu đọc được" in r.output
     # the decoded labels are NFC Vietnamese again, equal to those read from the UTF-8 original
     ok = _report(str(par_export), "--instrument", str(PAR), "--out", str(tmp_path / "c"))
     assert ok.exit_code == 0, ok.output
@@ -70,9 +70,9 @@ def test_cp1258_export_reads_with_encoding_option(par_export: Path, tmp_path: Pa
 
 def test_bad_lang_is_refused_before_reading(tmp_path: Path) -> None:
     r = _report("nope.csv", "--instrument", str(PAR), "--lang", "fr")
-    assert r.exit_code == 1
-    assert "--lang" in r.output and "'fr'" in r.output and "--lang vi" in r.output
-    assert "Traceback" not in r.output
+    assert r.exit_code == 2  # a usage error, found before any file is read
+    assert "--lang" in r.output and "'fr'" in r.output and "'vi', 'en'" in r.output
+    assert "nope.csv" not in r.output and "Traceback" not in r.output
 
 
 def test_missing_margin_file_is_a_message(par_export: Path, tmp_path: Path) -> None:
@@ -88,22 +88,22 @@ def test_margin_csv_problems_name_row_and_fix(tmp_path: Path) -> None:
     p = tmp_path / "m.csv"
     p.write_text("donvi,N\nU01,3\n", encoding="utf-8")
     with pytest.raises(InputFileError, match=r"m\.csv: header: .*'Freq'.*Fix: give one column"):
-        read_margin_csv(p)
+        read_margins(p)
     p.write_text("donvi,Freq\nU01,3\nU02,1.250\nU03,x\n", encoding="utf-8")
     with pytest.raises(InputFileError) as err:
-        read_margin_csv(p)
+        read_margins(p)
     (prob,) = err.value.problems
     assert (prob.line, prob.where) == (3, "row 3, column Freq")
     assert "'1.250'" in prob.message and "2 such row(s)" in prob.message
     p.write_text("\ufeffdonvi,Freq\nU01,1250\nU02,-1\n", encoding="utf-8")
     with pytest.raises(InputFileError, match="row 3, column Freq"):
-        read_margin_csv(p)
+        read_margins(p)
 
 
 def test_margin_csv_good_file_reads_codes_as_text(tmp_path: Path) -> None:
     p = tmp_path / "m.csv"
     p.write_text("\ufeffdoituong,Freq\n01,860\n02,140.5\n", encoding="utf-8")
-    df = read_margin_csv(p)
+    df = read_margins(p)
     assert df.columns.tolist() == ["doituong", "Freq"]
     assert df["doituong"].tolist() == ["01", "02"]
     assert df["Freq"].tolist() == [860.0, 140.5]

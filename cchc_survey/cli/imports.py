@@ -14,6 +14,7 @@ import pandas as pd
 import typer
 
 from ..errors import CchcSurveyError, InputFileError, Problem
+from .common import data_dir as default_data_dir
 from .common import fail
 
 
@@ -61,8 +62,9 @@ def register(app: typer.Typer) -> None:
         encoding: Annotated[str | None, typer.Option(
             "--encoding", help="Text encoding when the file is not UTF-8 and has no BOM, "
             "e.g. cp1258.")] = None,
-        data_dir: Annotated[Path, typer.Option(
-            "--data-dir", help="Folder holding raw/ and processed/.")] = Path("data"),
+        data_dir: Annotated[Path | None, typer.Option(
+            "--data-dir", help="Folder holding raw/ and processed/ (default: the project's "
+            "data/).")] = None,
         warn: Annotated[bool, typer.Option(
             "--warn", help="Keep going on value errors (they are listed) instead of "
             "stopping.")] = False,
@@ -75,6 +77,7 @@ def register(app: typer.Typer) -> None:
         from ..sources import import_source, needs_map_reader
         from ..tidy import ExportValidationWarning
 
+        folder = default_data_dir(data_dir)
         try:
             inst = None
             if instrument is not None:
@@ -83,7 +86,7 @@ def register(app: typer.Typer) -> None:
                 raise InputFileError([Problem("--map", "option", "a column map maps a file onto "
                                               "an instrument, and none was given",
                                               "add --instrument x.yaml.")], "cannot import")
-            raw_root, processed_root = data_dir / "raw", data_dir / "processed"
+            raw_root, processed_root = folder / "raw", folder / "processed"
             if inst is not None and needs_map_reader(file, map_file):
                 with warnings.catch_warnings():  # the failures are printed below
                     warnings.simplefilter("ignore", ExportValidationWarning)

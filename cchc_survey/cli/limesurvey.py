@@ -5,11 +5,14 @@ The server and the login come from ``CCHC_LS_URL`` / ``CCHC_LS_USER`` / ``CCHC_L
 ``~/.config/cchc_survey/limesurvey.toml`` (``--config`` for another file); see docs/limesurvey.md.
 Every failure goes through :func:`~cchc_survey.cli.common.fail` (standard error, one prefix,
 exit 1), and so does a deploy that left participants out or sent no e-mail: its tables are
-printed first, then the message says what to do.
+printed first, then the message says what to do. An option value that is not one of its choices
+exits with 2 before any work.
 """
 
 from __future__ import annotations
 
+import os
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -21,7 +24,8 @@ from rich.text import Text
 
 from ..errors import CchcSurveyError
 from ..limesurvey.client import LimeSurvey, load_config
-from .common import err_console, fail, write_table
+from .common import data_dir as raw_dir
+from .common import fail, note, project, write_table
 
 if TYPE_CHECKING:
     from ..limesurvey.deploy import DeployResult
@@ -37,9 +41,28 @@ TimeoutOpt = Annotated[float | None, typer.Option(
     "--timeout", help="seconds to wait for an answer (default 120)")]
 
 
-def _client(config: Path | None, timeout: float | None = None) -> LimeSurvey:
+class Completion(StrEnum):
+    """Which responses ``pull`` asks for."""
 
-    return LimeSurvey(load_config(config, read_timeout=timeout))
+    all = "all"
+    complete = "complete"
+    incomplete = "incomplete"
+
+
+class Document(StrEnum):
+    """The export format ``pull`` asks for."""
+
+    csv = "csv"
+    json = "json"
+
+
+def _client(config: Path | None, timeout: float | None = None) -> LimeSurvey:
+    """The client; the server address from the project file when the environment has none."""
+    env = dict(os.environ)
+    proj = project()
+    if proj is not None and proj.limesurvey_url and not env.get("CCHC_LS_URL"):
+        env["CCHC_LS_URL"] = proj.limesurvey_url
+    return LimeSurvey(load_config(config, env=env, read_timeout=timeout))
 
 
 def _table(frame: pd.DataFrame, title: str) -> Table:
@@ -166,7 +189,7 @@ def deploy_cmd(
         say(f"anonymised: {'yes' if res.anonymized else 'no'}")
     say(f"steps: {', '.join(res.steps)}")
     for w in res.warnings:
-        err_console.print(f"Chú ý (warning): {w}", markup=False, highlight=False)
+        note(str(w))
     problems = _deploy_report(res, out, console)
     if problems:
         fail(" ".join(problems))
@@ -176,11 +199,12 @@ def pull_cmd(
     survey_id: Annotated[int, typer.Argument(help="the LimeSurvey survey id")],
     token: Annotated[list[str] | None, typer.Option(
         "--token", help="pull only this participant's responses (repeatable)")] = None,
-    completion: Annotated[str, typer.Option(help="all, complete or incomplete")] = "all",
+    completion: Annotated[Completion, typer.Option(help="all, complete or incomplete")] = Completion.all,
     language: Annotated[str, typer.Option(help="export language (sent explicitly)")] = "vi",
     page_size: Annotated[int, typer.Option("--page-size", help="responses per request")] = 500,
-    document: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
-    data_dir: Annotated[Path, typer.Option("--data-dir", help="raw snapshot store")] = Path("data/raw"),
+    document: Annotated[Document, typer.Option("--format", help="csv or json")] = Document.csv,
+    data_dir: Annotated[Path | None, typer.Option(
+        "--data-dir", help="raw snapshot store (default: the project's data/raw)")] = None,
     instrument: Annotated[Path | None, typer.Option(
         "--instrument", "-i", help="the instrument YAML (its id and version go in the manifest)")] = None,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
@@ -192,26 +216,22 @@ def pull_cmd(
     from ..store import RawStore
 
     try:
-        if completion not in {"all", "complete", "incomplete"}:
-            raise typer.BadParameter("--completion must be all, complete or incomplete")
-        if document not in {"csv", "json"}:
-            raise typer.BadParameter("--format must be csv or json")
         inst_id = inst_version = None
         if instrument is not None:
             from ..instrument import load_instrument
 
             inst = load_instrument(instrument)
             inst_id, inst_version = inst.id, inst.version
-        store = RawStore(data_dir)
+        store = RawStore(raw_dir(data_dir, "raw"))
         with _client(config, timeout) as ls:
             if token:
                 res = pull_by_token(ls, survey_id, token, store=store, language=language,
-                                    completion=completion, document=document,  # type: ignore[arg-type]
+                                    completion=completion.value, document=document.value,
                                     instrument_id=inst_id, instrument_version=inst_version,
                                     progress=progress)  # fmt: skip
             else:
                 res = pull_responses(ls, survey_id, store=store, language=language,
-                                     completion=completion, document=document,  # type: ignore[arg-type]
+                                     completion=completion.value, document=document.value,
                                      page_size=page_size, instrument_id=inst_id,
                                      instrument_version=inst_version, progress=progress)  # fmt: skip
     except CchcSurveyError as exc:

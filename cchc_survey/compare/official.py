@@ -15,10 +15,20 @@ Statistics used (the reader can recompute every number):
   *other* provinces with a published value that year: ``rank = 1 + #(others > estimate)``; the
   rank range uses the CI ends. The rank is "among the N provinces with published values", never
   among 63 unless 62 others are known.
-* **PAPI-style group** (Cao / Trung bình cao / Trung bình thấp / Thấp; papi.md §2.5): from the
-  published group ranges when bundled or given; otherwise, only when the analyst says the official
-  table is complete, from the rank: ``group = ceil(4·rank / n)`` (quartiles of the rank order; PAPI's
-  published group sizes, e.g. 16/16/15/16, may differ by one).
+* **PAPI-style group** (the four groups of the bundled ``papi_groups.yaml``: Cao / Trung bình cao /
+  Trung bình thấp / Thấp): from the published group ranges when bundled or given; otherwise, only
+  when the official table is complete, from the rank: with the group sizes PAPI published for that
+  year (e.g. 15/15/15/16 in 2024) the first n1 ranks are the first group and so on; without them
+  equal quarters of the rank order, ``group = ceil(4·rank / n)``. Both rank rules are the
+  toolkit's (``group_basis`` says which was used); PAPI does not state how it sizes its groups.
+* **Which components are compared**: the instrument declares, for each of its components, the
+  official component it corresponds to (``official:`` in the instrument file); the comparison
+  uses those declarations and prints the instrument's caveat (``counterpart_note``). Without an
+  instrument a score code is compared with the official component of the same code
+  (``code_map`` renames codes).
+* **Official values**: only values in use (a conflicting source kept for the record is left out;
+  the used value's ``conflict`` text goes into ``official_note``); every row says how complete the
+  official table of that year is (``official_coverage``): the bundled tables are partial.
 * **Change between waves**: independent samples, ``se = sqrt(se1² + se2²)``, CI ``change ± z·se``.
 * **League table**: units whose CIs overlap are not ranked apart. ``rank_best = 1 + #(units whose
   CI lies wholly above this unit's CI)``, ``rank_worst = n - #(units wholly below)``; tiers are the
@@ -31,24 +41,58 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from ..errors import CchcSurveyError
-from ..official.loader import group_cutoffs
+from ..official.loader import coverage, group_cutoffs, papi_groups
 from ..official.provinces import components as merger_components
-from ..official.provinces import match_province
+from ..official.provinces import era_of_year, match_province
 from ..scoretable import score_table
 
-GROUPS_VI = ("Cao", "Trung bình cao", "Trung bình thấp", "Thấp")
-GROUPS_EN = ("High", "High-average", "Low-average", "Low")
+if TYPE_CHECKING:
+    from ..instrument.model import Instrument
+
+GROUPS_VI: tuple[str, ...] = papi_groups().vi
+"""PAPI's group names, best first (from the bundled ``papi_groups.yaml``)."""
+GROUPS_EN: tuple[str, ...] = papi_groups().en
 
 
 class ComparisonError(CchcSurveyError):
     """A comparison request that cannot be answered (unknown province, nothing to compare)."""
+
+
+def official_code_map(instrument: Instrument) -> dict[str, str]:
+    """Component id -> official component, as the instrument declares (``official:``).
+
+    Raises:
+        ComparisonError: two components declare the same official component (the comparison
+            would show one official value twice, against two different estimates).
+    """
+    out: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for c in instrument.components.values():
+        if c.official is None:
+            continue
+        other = seen.get(c.official.component)
+        if other is not None:
+            raise ComparisonError(
+                f"instrument {instrument.id}: components {other!r} and {c.id!r} both declare the "
+                f"official component {c.official.component!r}. Fix: keep 'official:' on one of them "
+                f"in {instrument.path or 'the instrument file'}.")
+        seen[c.official.component] = c.id
+        out[c.id] = c.official.component
+    return out
+
+
+def _counterpart_notes(instrument: Instrument | None, lang: str) -> dict[str, str]:
+    if instrument is None:
+        return {}
+    return {c.id: c.official.note.get(lang) for c in instrument.components.values()
+            if c.official is not None and c.official.note is not None}
 
 
 def _crit(level: float, df: float) -> float:
@@ -73,11 +117,25 @@ def _group_from_cutoffs(value: float, cut: pd.DataFrame) -> tuple[str, str]:
     return "", "only some group ranges are published and the value is in none of them"
 
 
+def _in_use(official: pd.DataFrame) -> pd.DataFrame:
+    """The rows of an official table that are used (not a conflicting value kept for record)."""
+    if "use" not in official:
+        return official
+    return official[official["use"].astype(bool)]
+
+
 def _official_rows(official: pd.DataFrame, index: str | None) -> pd.DataFrame:
-    t = official[(official["level"] == "province") & (official["statistic"] == "value")]
+    t = _in_use(official)
+    t = t[(t["level"] == "province") & (t["statistic"] == "value")]
     if index is not None:
         t = t[t["index"].str.upper() == index.upper()]
     return t
+
+
+def _note(r: Mapping[Any, Any]) -> str:
+    conflict = str(r.get("conflict", "") or "")
+    note = str(r.get("note", "") or "")
+    return "; ".join(x for x in (note, f"CONFLICT: {conflict}" if conflict else "") if x)
 
 
 def _comparison_rows(base: dict[str, object], role: str, official: pd.DataFrame
@@ -85,7 +143,7 @@ def _comparison_rows(base: dict[str, object], role: str, official: pd.DataFrame
     """One comparison row per published value in ``official`` (tidy official rows)."""
     return [{**base, "role": role, "official_province": r["province_std"],
              "official_value": r["value"], "official_se": r["se"],
-             "official_source_url": r["source_url"], "official_note": r["note"],
+             "official_source_url": r["source_url"], "official_note": _note(r),
              "aggregate_method": ""} for r in official.to_dict("records")]
 
 
@@ -98,13 +156,14 @@ def compare_official(
     era: Literal["old", "new"] = "old",
     years: list[int] | None = None,
     code_map: Mapping[str, str] | None = None,
+    instrument: Instrument | None = None,
     group_var: str = "",
     group_value: str = "",
     scale: float = 1.0,
     aggregate: Literal["mean", "weighted"] = "mean",
     weights: Mapping[str, float] | None = None,
     weights_label: str = "",
-    complete: bool = False,
+    complete: bool | None = None,
     cutoffs: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Compare a unit's survey estimates with the official values of its province.
@@ -115,11 +174,16 @@ def compare_official(
             :func:`~cchc_survey.official.load_official`).
         province: the province the survey covers, any spelling.
         index: keep only this index (``PAPI``, ``SIPAS``, ``PAR``); both tables are filtered.
+            Default: the instrument's index when ``instrument`` is given.
         era: ``old`` when ``province`` is one of the 63 pre-2025 provinces, ``new`` when it is one
             of the 34 units of 2025. For a merged new unit, each official year before 2025 gives
             one row per component old province (``role = component``) and one ``aggregate`` row.
         years: official years to use (default: all).
-        code_map: score-table ``code`` -> official ``component`` (default: the same text).
+        code_map: score-table ``code`` -> official ``component`` (default: the same text, or
+            the instrument's declarations; entries here override the instrument's).
+        instrument: the instrument the scores come from: its components' ``official:``
+            declarations say which official component each corresponds to (only declared
+            components are compared) and its caveats are printed (``counterpart_note``).
         group_var, group_value: which score rows to use (default the whole sample, ``""``).
         scale: multiply the survey estimate, SE and CI by this (e.g. 100 for a proportion
             compared with a published percentage).
@@ -127,30 +191,56 @@ def compare_official(
             e.g. population or respondents per old province; the method is printed in the output).
         weights: old province (any spelling) -> weight, for ``aggregate="weighted"``.
         weights_label: what the weights are (``population 2019``), printed in the output.
-        complete: the official table holds every scored province of each year (enables
-            quartile groups from ranks).
+        complete: the official table holds every scored province of each year (enables groups
+            from ranks). Default (None): decided per year and component from
+            :func:`~cchc_survey.official.coverage`; True or False forces it.
         cutoffs: published group ranges (default: the bundled ones).
 
     Returns:
         One row per (component, year, role): survey estimate/SE/CI, official value (+SE), the
-        difference with its SE, CI and method, ``significant``, hypothetical rank, group, notes.
+        difference with its SE, CI and method, ``significant``, hypothetical rank, group, notes,
+        ``official_coverage`` (how complete the official table of that year is) and
+        ``counterpart_note`` (the instrument's caveat on the correspondence).
     """
-    key_era = era
-    target = match_province(province, era=key_era)
+    if era not in ("old", "new"):
+        raise ComparisonError(f"era {era!r} is not known. Fix: use --era old (the 63 provinces "
+                              "before 2025) or --era new (the 34 units from 2025); in Python "
+                              "era='old' or era='new'.")
+    target = match_province(province, era=era)
     if target is None:
         raise ComparisonError(f"province {province!r} is not one of the "
                               f"{'34 post-2025' if era == 'new' else '63 pre-2025'} units; "
-                              "check the spelling or the era argument")
+                              "check the spelling or the era (--era old|new)")
     comps = merger_components(target) if era == "new" else [target]
+    if instrument is not None and index is None:
+        index = instrument.methodology.index
     sc = score_table(scores)
+    if instrument is not None:
+        other = sorted(set(sc["instrument"]) - {"", instrument.id})
+        if other:
+            raise ComparisonError(
+                f"the score table comes from instrument(s) {other}, not {instrument.id}. Fix: give "
+                f"the instrument file of that survey (--instrument; in Python instrument=).")
     sc = sc[(sc["group_var"] == group_var) & (sc["group_value"] == group_value)]
     if index is not None:
         sc = sc[sc["index"].str.upper() == index.upper()]
     if sc.empty:
         raise ComparisonError(f"no score rows for group_var={group_var!r}, "
                               f"group_value={group_value!r}, index={index!r}")
-    cmap = dict(code_map or {})
+    cmap: dict[str, str] = {}
+    if instrument is not None:
+        cmap = official_code_map(instrument)
+        if not cmap:
+            raise ComparisonError(
+                f"instrument {instrument.id} declares no official counterpart for any component. "
+                f"Fix: add 'official: <component>' (e.g. 'official: total') to the components of "
+                f"{instrument.path or 'the instrument file'} that correspond to a published one.")
+    cmap.update(code_map or {})
+    if instrument is not None:
+        sc = sc[sc["code"].isin(list(cmap))]
     sc = sc.assign(component=sc["code"].map(lambda c: cmap.get(c, c)))
+    notes_vi = _counterpart_notes(instrument, "vi")
+    notes_en = _counterpart_notes(instrument, "en")
     off = _official_rows(official, index)
     if years is not None:
         off = off[off["year"].isin(years)]
@@ -182,8 +272,10 @@ def compare_official(
                 "estimate": float(s["estimate"]) * scale, "se": float(s["se"]) * scale,
                 "ci_low": float(s["ci_low"]) * scale, "ci_high": float(s["ci_high"]) * scale,
                 "ci_level": s["ci_level"], "df": s["df"],
+                "counterpart_note": notes_en.get(str(s["code"]), ""),
+                "counterpart_note_vi": notes_vi.get(str(s["code"]), ""),
             }
-            new_year = yr >= 2025
+            new_year = era_of_year(yr) == "new"
             if era == "old" or new_year or len(comps) == 1:
                 own_names = [target] if (era == "old" or new_year) else comps
                 mine = oy[oy["province_std"].isin(own_names)]
@@ -223,9 +315,13 @@ def compare_official(
                          "official_source_url": " ; ".join(dict.fromkeys(have["source_url"])),
                          "official_note": "", "aggregate_method": method})
     if not rows:
+        declared = sorted(set(cmap.values())) if instrument is not None else []
+        fix = (f"the instrument declares {declared}; check --year and --index, or the official "
+               "table (--official)" if instrument is not None else
+               "give the survey's instrument (--instrument; in Python instrument=): its "
+               "components declare their official counterparts")
         raise ComparisonError(f"no official value shares a component with the score table "
-                              f"(index={index!r}); pass code_map to map score codes to official "
-                              "components")
+                              f"(index={index!r}). Fix: {fix}.")
     out = pd.DataFrame(rows)
     out["official_value"] = out["official_value"].astype(float)
     out["official_se"] = out["official_se"].astype(float)
@@ -250,12 +346,37 @@ def compare_official(
     out.loc[out["role"] == "component", "significant"] = pd.NA
     out.loc[out["role"] == "component", "difference_method"] = "component of the merged unit: " \
         "shown, not compared"
-    _add_ranks(out, off, official, comps, complete, cut)
+    cov = coverage(_in_use(official))
+    cov = cov[cov["level"] == "province"].set_index(["index", "year", "component"])
+    full: dict[Any, Any] = cov["full"].to_dict()
+    cov_en: dict[Any, Any] = cov["note"].to_dict()
+    cov_vi: dict[Any, Any] = cov["note_vi"].to_dict()
+    keys = list(zip(out["index"].astype(str), out["year"].astype(int), out["component"].astype(str),
+                    strict=True))
+    out["official_coverage"] = [cov_en.get(k, f"{k[0]} {k[1]} {k[2]}: no province value published")
+                                for k in keys]
+    out["official_coverage_vi"] = [cov_vi.get(k, f"{k[0]} {k[1]} {k[2]}: không có số liệu tỉnh")
+                                   for k in keys]
+    is_complete = [bool(full.get(k, False)) if complete is None else complete for k in keys]
+    _add_ranks(out, off, official, comps, is_complete, cut)
     return out.reset_index(drop=True)
 
 
+def _group_from_rank(rank: int, n: int, year: int, component: str) -> tuple[str, str]:
+    """Group of ``rank`` among ``n`` ranked provinces (the toolkit's rule, see the module doc)."""
+    groups = papi_groups()
+    sizes = groups.sizes_for(year, component)
+    if sizes is not None and sum(sizes) == n:
+        k = int(np.searchsorted(np.cumsum(sizes), rank))
+        return groups.vi[k], (f"rank {rank} of {n} with the published group sizes "
+                              f"{'/'.join(map(str, sizes))} of {year} (toolkit rule, unverified)")
+    k = min(len(groups.vi) - 1, math.ceil(len(groups.vi) * rank / n) - 1)
+    return groups.vi[k], (f"quartile of the rank order among {n} provinces (table complete; "
+                          "toolkit rule, unverified: PAPI's group sizes may differ by one or two)")
+
+
 def _add_ranks(out: pd.DataFrame, off: pd.DataFrame, official: pd.DataFrame, comps: list[str],
-               complete: bool, cut: pd.DataFrame) -> None:
+               complete: list[bool], cut: pd.DataFrame) -> None:
     rank: list[object] = []
     best: list[object] = []
     worst: list[object] = []
@@ -263,8 +384,9 @@ def _add_ranks(out: pd.DataFrame, off: pd.DataFrame, official: pd.DataFrame, com
     note: list[str] = []
     group: list[str] = []
     gbasis: list[str] = []
-    nat = official[(official["level"] == "national") & official["statistic"].isin(["min", "max"])]
-    for r in out.to_dict("records"):
+    used = _in_use(official)
+    nat = used[(used["level"] == "national") & used["statistic"].isin(["min", "max"])]
+    for r, is_complete in zip(out.to_dict("records"), complete, strict=True):
         if r["role"] == "component":
             for lst in (rank, best, worst, among):
                 lst.append(pd.NA)
@@ -298,9 +420,8 @@ def _add_ranks(out: pd.DataFrame, off: pd.DataFrame, official: pd.DataFrame, com
         c = cut[(cut["index"].str.upper() == str(r["index"]).upper()) & (cut["year"] == r["year"])
                 & (cut["component"] == r["component"])]
         g, basis = _group_from_cutoffs(est, c)
-        if not g and complete and n >= 4:
-            g = GROUPS_VI[min(3, math.ceil(4 * int(str(rank[-1])) / n) - 1)]
-            basis = f"quartile of the rank order among {n} provinces (table declared complete)"
+        if not g and is_complete and n >= len(GROUPS_VI):
+            g, basis = _group_from_rank(int(str(rank[-1])), n, int(r["year"]), str(r["component"]))
         elif not g and not basis:
             basis = ("not assigned: the official distribution is incomplete and no group ranges "
                      "are published")
@@ -319,10 +440,21 @@ def for_report(comparison: pd.DataFrame) -> pd.DataFrame:
     """The comparison in the report package's shape (:mod:`cchc_survey.report.inputs`).
 
     Renames, adds nothing: survey estimate and CI, official value, difference and its CI,
-    significance, with index, province, year, the official source and the difference method as
-    the note.
+    significance, with index, province, year and the official source; the notes carry the
+    instrument's caveat on the correspondence, how complete the official table is, the official
+    value's note (conflicts) and, in English, the difference method. Rows with no official value
+    (a component published that year for other provinces only) and the components of a merged
+    unit are left out: they compare nothing (the full comparison keeps them).
     """
-    c = comparison
+    c = comparison[comparison["official_value"].notna() & comparison["difference"].notna()]
+
+    def col(name: str) -> pd.Series:
+        return (c[name].fillna("").astype(str) if name in c
+                else pd.Series([""] * len(c), index=c.index, dtype=object))
+
+    def join(*parts: pd.Series) -> list[str]:
+        return ["; ".join(x for x in row if x) for row in zip(*parts, strict=True)]
+
     return pd.DataFrame({
         "component": c["component"], "label_vi": c["label_vi"], "label_en": c["label_en"],
         "index": c["index"], "province": c["official_province"], "year": c["year"],
@@ -330,5 +462,9 @@ def for_report(comparison: pd.DataFrame) -> pd.DataFrame:
         "survey_ci_high": c["ci_high"], "official": c["official_value"],
         "difference": c["difference"], "diff_ci_low": c["difference_ci_low"],
         "diff_ci_high": c["difference_ci_high"], "significant": c["significant"].astype(bool),
-        "official_source": c["official_source_url"], "note_en": c["difference_method"],
+        "official_source": c["official_source_url"],
+        "note_vi": join(col("counterpart_note_vi"), col("official_coverage_vi"),
+                        col("official_note")),
+        "note_en": join(col("difference_method"), col("counterpart_note"), col("official_coverage"),
+                        col("official_note")),
     }).reset_index(drop=True)

@@ -88,14 +88,18 @@ def adjust_pvalues(p: np.ndarray, correction: Correction = "holm") -> np.ndarray
 def league_table(scores: pd.DataFrame, *, code: str, group_var: str,
                  index: str | None = None, variant: str | None = None, level: float = 0.95,
                  correction: Correction = "holm",
-                 cov: pd.DataFrame | None = None) -> pd.DataFrame:
+                 cov: pd.DataFrame | None = None,
+                 not_ranked: tuple[str, ...] = ("unreliable",)) -> pd.DataFrame:
     """Rank units on one estimate, tied where their difference is not significant.
 
     Method (every number can be recomputed from the table):
 
-    * units whose estimate is flagged (``flag`` ``review`` or ``unreliable``: see
-      :mod:`cchc_survey.estimate.flags`) or has no SE are shown with their interval but **not
-      ranked** (``tier`` and ranks empty);
+    * units whose estimate carries a flag of ``not_ranked`` (default ``unreliable``, the NCHS
+      "do not present" estimates: see :mod:`cchc_survey.estimate.flags`) or has no SE are shown
+      with their interval but **not ranked** (``tier`` and ranks empty); an estimate flagged
+      ``review`` (NCHS: too few degrees of freedom, present with a note) is ranked, with the
+      flag's text in ``note_vi``, and its few degrees of freedom widen its pairwise tests;
+      ``not_ranked=("review", "unreliable")`` ranks only unflagged units;
     * every pair of ranked units ``i, j`` is tested: ``t = (e_i - e_j) / sqrt(se_i^2 + se_j^2 -
       2 cov_ij)`` on ``min(df_i, df_j)`` degrees of freedom, two-sided; ``cov_ij`` is 0 (units
       sampled independently, e.g. units that are strata) unless ``cov`` gives it (a square
@@ -132,7 +136,7 @@ def league_table(scores: pd.DataFrame, *, code: str, group_var: str,
         bad = t.loc[t[["ci_low", "ci_high"]].isna().any(axis=1), "group_value"].tolist()
         raise ComparisonError(f"units {bad} have no confidence interval; a league table needs one")
     t = t.sort_values("estimate", ascending=False, kind="stable").reset_index(drop=True)
-    flagged = t["flag"].isin(["review", "unreliable"]).to_numpy()
+    flagged = t["flag"].isin(list(not_ranked)).to_numpy()
     ok = ~flagged & np.isfinite(t["se"].to_numpy()) & np.isfinite(t["estimate"].to_numpy())
     r = t[ok].reset_index(drop=True)
     m = len(r)
@@ -173,21 +177,22 @@ def league_table(scores: pd.DataFrame, *, code: str, group_var: str,
     method = (f"pairwise t tests of the differences, {_NAMES[correction]} correction over "
               f"{m * (m - 1) // 2} pairs, level {level:.0%}; "
               + ("covariances given" if cov is not None else "units taken as independent")
-              + "; non-overlapping intervals always apart; flagged estimates not ranked")
+              + "; non-overlapping intervals always apart; estimates flagged "
+              + " or ".join(not_ranked) + " not ranked")
     ranked = pd.DataFrame({
         "unit": r["group_value"], "label_vi": r["group_label_vi"], "estimate": est, "se": se,
         "ci_low": lo, "ci_high": hi, "n": r["n"], "flag": r["flag"], "flag_vi": r["flag_vi"],
         "ranked": True, "rank_best": rank_best, "rank_worst": rank_worst,
         "rank_range": [f"{b}" if b == w else f"{b}–{w}"
                        for b, w in zip(rank_best, rank_worst, strict=True)],
-        "tier": tier, "note_vi": ""})
+        "tier": tier, "note_vi": r["flag_vi"].fillna("").astype(str)})
     u = t[~ok]
     unranked = pd.DataFrame({
         "unit": u["group_value"], "label_vi": u["group_label_vi"], "estimate": u["estimate"],
         "se": u["se"], "ci_low": u["ci_low"], "ci_high": u["ci_high"], "n": u["n"],
         "flag": u["flag"], "flag_vi": u["flag_vi"], "ranked": False, "rank_best": pd.NA,
         "rank_worst": pd.NA, "rank_range": "", "tier": pd.NA,
-        "note_vi": "Không xếp hạng: " + np.where(u["flag"].isin(["review", "unreliable"]),
+        "note_vi": "Không xếp hạng: " + np.where(u["flag"].isin(list(not_ranked)),
                                                   u["flag_vi"], "không có sai số chuẩn")})
     out = pd.concat([ranked, unranked], ignore_index=True) if len(unranked) else ranked
     for c in ("rank_best", "rank_worst", "tier"):

@@ -78,7 +78,15 @@ def _as_matrix(design: SurveyDesign, Y: np.ndarray | pd.DataFrame | pd.Series | 
         for v in names:
             if v not in design.data.columns:
                 raise EstimationError(f"variable {v!r} is not in the design's data.")
-        mat = design.data[list(names)].apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        frame = design.data[list(names)]
+        mat = frame.apply(pd.to_numeric, errors="coerce").to_numpy(float)
+        lost = np.isnan(mat) & frame.notna().to_numpy()  # a value that is not a number
+        if lost.any():
+            r, c = np.argwhere(lost)[0]
+            raise EstimationError(
+                f"variable {names[c]!r} is not numeric: value {frame.iloc[r, c]!r} at row {int(r)} "
+                f"({int(lost[:, c].sum())} such value(s)). Fix: estimate a 0/1 indicator of the "
+                f"answer (e.g. ({names[c]} == 'F') as a column), or score the item first.")
         return mat, names
     if isinstance(Y, pd.DataFrame):
         return Y.to_numpy(dtype=float), tuple(str(c) for c in Y.columns)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ..structure import Answer as _Answer
 from ..structure import Question as _StructureQuestion
@@ -226,15 +226,38 @@ class Group(_Strict):
     questions: list[Question]
 
 
+class OfficialCounterpart(_Strict):
+    """The published official component a component of the instrument corresponds to.
+
+    ``component`` is the code of the official tables (``total``, ``D6``, ``D6.1``, ``policy``,
+    ``services``, ``services.access``: see :mod:`cchc_survey.official.loader`) of the
+    instrument's index; ``note`` says how far the two are alike (printed beside every
+    comparison). In YAML either ``official: total`` or ``official: {component: total, note: ...}``.
+    """
+
+    component: str
+    note: Text | None = None
+
+
 class Component(_Strict):
-    """A node of the official index structure (index/element/criterion; total/dimension/...)."""
+    """A node of the official index structure (index/element/criterion; total/dimension/...).
+
+    ``official``: the official published component it corresponds to (None: no counterpart, the
+    component is not compared with official results).
+    """
 
     id: str
     level: Level
     label: Text
     range: tuple[float, float] | None = None
     overall_item: str = ""
+    official: OfficialCounterpart | None = None
     children: list[Component] = Field(default_factory=list)
+
+    @field_validator("official", mode="before")
+    @classmethod
+    def _official_from_text(cls, v: object) -> object:
+        return {"component": v} if isinstance(v, str) else v
 
 
 class ScoreFunction(Provenance):

@@ -19,18 +19,23 @@ note          caveats (rounded, conflicting sources, methodology change)
 
 Optional columns: ``level`` (``province`` [default], ``region``, ``national``), ``statistic``
 (``value`` [default], ``mean``, ``min``, ``max``), ``rank`` and ``rank_of`` (as published),
-``group`` (the published group, e.g. ``A`` or ``Cao``).
+``group`` (the published group, e.g. ``A`` or ``Cao``), ``use`` (``yes`` [default] or ``no``: a
+conflicting value kept for the record and left out of comparisons, ranks and checks) and
+``conflict`` (when sources disagree: the other value, its source, which one the table uses and why).
 
 :func:`load_official` adds ``row`` (the file row), ``decimals`` (decimals printed in the value,
 used by the arithmetic checks), ``era``, ``province_std`` (the canonical province in the year's
-era), ``province_2025`` and ``region_vi``.
+era), ``province_2025`` and ``region_vi``; ``use`` becomes a boolean.
+
+Every bundled table is partial (no full table of any year was found as text):
+:func:`coverage` says, for each index, year and component, how many provinces have a value, and
+every comparison row carries that sentence (``official_coverage``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -39,13 +44,24 @@ import pandas as pd
 
 from ..errors import InputFileError, Problem
 from ..text import nfc_series
-from .provinces import match_provinces, unmatched_error
+from .bundle import bundled_csv, bundled_yaml
+from .coverage import (
+    CONFLICT_COLUMNS,
+    COVERAGE_COLUMNS,
+    YEAR_COLUMNS,
+    conflicts,
+    coverage,
+    years,
+)
+from .groups import PapiGroups, group_cutoffs, papi_groups
+from .provinces import era_of_year, match_provinces, unmatched_error
 
 TEMPLATE_COLUMNS: tuple[str, ...] = (
     "index", "year", "province", "component", "value", "se", "ci_low", "ci_high",
     "source_url", "note",
 )
-OPTIONAL_COLUMNS: tuple[str, ...] = ("level", "statistic", "rank", "rank_of", "group")
+OPTIONAL_COLUMNS: tuple[str, ...] = ("level", "statistic", "rank", "rank_of", "group", "use",
+                                     "conflict")
 REQUIRED_COLUMNS: tuple[str, ...] = ("index", "year", "province", "component", "value",
                                      "source_url")
 LEVELS = ("province", "region", "national")
@@ -71,7 +87,13 @@ TEMPLATE_DOC: dict[str, str] = {
     "rank": "published rank (optional column)",
     "rank_of": "number of provinces ranked (optional column)",
     "group": "published group, e.g. A/B/C or Cao/Trung bình cao (optional column)",
+    "use": "yes (default) or no: 'no' keeps a conflicting value for the record without using it "
+           "(optional column)",
+    "conflict": "when sources disagree: the other value, its source, which one is used and why "
+                "(optional column)",
 }
+_YES = ("", "yes", "y", "true", "1", "có", "co")
+_NO = ("no", "n", "false", "0", "không", "khong")
 
 
 class OfficialTableError(InputFileError):
@@ -148,6 +170,11 @@ def tidy_official(df: pd.DataFrame, *, file: str = "<table>", first_row: int = 2
         bad = ~df[col].isin(allowed)
         problems += [Problem(file, f"row {rows[i]}, column {col}", f"{df[col].iloc[i]!r}",
                              fix=f"use one of {list(allowed)}") for i in np.flatnonzero(bad)]
+    use = df["use"].astype(str).str.strip().str.lower()
+    bad = ~use.isin([*_YES, *_NO])
+    problems += [Problem(file, f"row {rows[i]}, column use", f"{df['use'].iloc[i]!r}",
+                         fix="write yes, no or leave it empty (yes)") for i in np.flatnonzero(bad)]
+    df["use"] = ~use.isin(_NO)
     df["decimals"] = _decimals(df["value"].astype(str))
     for col, req in (("value", True), ("year", True), ("se", False), ("ci_low", False),
                      ("ci_high", False), ("rank", False), ("rank_of", False)):
@@ -169,7 +196,7 @@ def tidy_official(df: pd.DataFrame, *, file: str = "<table>", first_row: int = 2
                             first_row=first_row)
     mt = match.table
     mt["row"] = rows[is_prov]
-    df["era"] = np.where(df["year"] >= 2025, "new", "old")
+    df["era"] = df["year"].map(era_of_year)
     for col in ("province_std", "province_2025", "region_vi"):
         df[col] = ""
     df.loc[is_prov, "province_std"] = mt["province"].to_numpy()
@@ -228,49 +255,17 @@ def load_official(path: str | Path, *, sheet: str | int = 0,
     return tidy_official(df, file=str(p), first_row=2, on_unmatched=on_unmatched)
 
 
-def _bundled_csv(name: str) -> pd.DataFrame:
-    with resources.files("cchc_survey.official").joinpath("data", name).open(encoding="utf-8") as f:
-        return pd.read_csv(f, dtype=str, keep_default_na=False)
-
+BUNDLED_TABLES: dict[str, str] = {"PAPI": "papi_values.csv", "SIPAS": "sipas_values.csv",
+                                  "PAR": "par_values.csv"}
+"""The bundled value table of each index (the template's columns without ``index``)."""
 
 @lru_cache(maxsize=1)
 def _bundled() -> pd.DataFrame:
-    parts: list[pd.DataFrame] = []
-    papi = _bundled_csv("papi_values.csv")
-    papi.insert(0, "index", "PAPI")
-    parts.append(papi)
-    sp = _bundled_csv("sipas_provinces_partial.csv")
-    parts.append(pd.DataFrame({
-        "index": "SIPAS", "year": sp["year"], "province": sp["province"], "component": "total",
-        "value": sp["sipas_pct"], "rank": sp["rank_of_63"],
-        "rank_of": np.where(sp["rank_of_63"] != "", "63", ""),
-        "source_url": sp["source_url"],
-        "note": (sp["methodology"] + "; " + sp["note"]).str.strip("; "),
-    }))
-    sn = _bundled_csv("sipas_national.csv")
-    for col, stat in (("national_sipas_pct", "mean"), ("min_province_pct", "min"),
-                      ("max_province_pct", "max")):
-        keep = sn[sn[col] != ""]
-        parts.append(pd.DataFrame({
-            "index": "SIPAS", "year": keep["year"], "level": "national", "province": "",
-            "component": "total", "statistic": stat, "value": keep[col],
-            "source_url": keep["source_url"], "note": keep["note"],
-        }))
-    pp = _bundled_csv("par_index_provinces_partial.csv")
-    parts.append(pd.DataFrame({
-        "index": "PAR", "year": pp["year"], "province": pp["province"], "component": "total",
-        "value": pp["par_index_pct"], "rank": pp["rank_of_63"],
-        "rank_of": np.where(pp["rank_of_63"] != "", "63", ""), "group": pp["group_as_stated"],
-        "source_url": pp["source_url"], "note": pp["note"],
-    }))
-    pr = _bundled_csv("par_index_regions_2022_2023.csv")
-    for col, year in (("par_2023_avg_pct", "2023"), ("par_2022_avg_pct", "2022")):
-        keep = pr[pr[col] != ""]
-        parts.append(pd.DataFrame({
-            "index": "PAR", "year": year, "level": "region", "province": keep["region"],
-            "component": "total", "statistic": "mean", "value": keep[col],
-            "source_url": keep["source_url"], "note": "average of the region's provinces",
-        }))
+    parts = []
+    for index, name in BUNDLED_TABLES.items():
+        t = bundled_csv(name)
+        t.insert(0, "index", index)
+        parts.append(t)
     df = pd.concat(parts, ignore_index=True).fillna("")
     return tidy_official(df, file="bundled official data", first_row=1).table
 
@@ -279,7 +274,14 @@ def bundled_official(index: str | None = None) -> pd.DataFrame:
     """The bundled published results (PARTIAL: see ``data/README.md``), as an official table.
 
     Every row carries the ``source_url`` it was read in. Rows are never filled in: a province or
-    component without a published value simply has no row.
+    component without a published value simply has no row. Where sources conflict, both values
+    are rows: the one the toolkit uses (``use`` True) says in ``conflict`` what the other source
+    prints and why; the other (``use`` False) is kept for the record (see :func:`conflicts`).
+
+    Example:
+        >>> t = bundled_official("PAR")
+        >>> t.loc[(t["year"] == 2024) & (t["province_std"] == "Hải Phòng"), "value"].item()
+        96.17
     """
     df = _bundled().copy()
     if index is not None:
@@ -287,13 +289,41 @@ def bundled_official(index: str | None = None) -> pd.DataFrame:
     return df
 
 
+RANK_COLUMNS: tuple[str, ...] = ("index", "year", "province", "component", "rank", "rank_of",
+                                 "group", "source_url", "note")
+
+
 @lru_cache(maxsize=1)
-def group_cutoffs() -> pd.DataFrame:
-    """Published PAPI group ranges (``index, year, component, group_order, group_vi, group_en,
-    low, high, source_url, note``). Only the ranges found in a source are present."""
-    df = _bundled_csv("papi_group_cutoffs.csv")
-    for c in ("year", "group_order"):
-        df[c] = df[c].astype(int)
-    for c in ("low", "high"):
-        df[c] = df[c].astype(float)
+def _ranks() -> pd.DataFrame:
+    df = bundled_csv("ranks.csv")
+    match = match_provinces(df["province"], df["year"].astype(int), first_row=2)
+    if not match.ok:
+        raise unmatched_error(match, "ranks.csv")
+    out = df.assign(year=df["year"].astype(int), province_std=match.table["province"].to_numpy(),
+                    rank=pd.to_numeric(df["rank"]).astype("Int64"),
+                    rank_of=pd.to_numeric(df["rank_of"]).astype("Int64"))
+    return out.loc[:, [*RANK_COLUMNS, "province_std"]]
+
+
+def official_ranks(index: str | None = None) -> pd.DataFrame:
+    """Rank-only facts: a rank or a group published without the value (``RANK_COLUMNS`` +
+    ``province_std``). A missing ``rank`` means only the group (``top 5``, ``Thấp``) was printed.
+
+    Example:
+        >>> r = official_ranks("PAR")
+        >>> r.loc[(r["year"] == 2024) & (r["province_std"] == "Hà Nội"), "rank"].item()
+        3
+    """
+    df = _ranks().copy()
+    if index is not None:
+        df = df[df["index"].str.upper() == index.upper()].reset_index(drop=True)
     return df
+
+
+__all__ = [
+    "BUNDLED_TABLES", "CONFLICT_COLUMNS", "COVERAGE_COLUMNS", "OPTIONAL_COLUMNS", "RANK_COLUMNS",
+    "REQUIRED_COLUMNS", "TEMPLATE_COLUMNS", "TEMPLATE_DOC", "YEAR_COLUMNS", "OfficialLoad",
+    "OfficialTableError", "PapiGroups", "bundled_csv", "bundled_official", "bundled_yaml",
+    "conflicts", "coverage", "group_cutoffs", "load_official", "official_ranks",
+    "official_template", "papi_groups", "tidy_official", "years",
+]

@@ -1,6 +1,6 @@
-"""Vietnam's provinces before and after the 2025 merger, and province-name matching.
+"""Vietnam's provinces before and after the 2025 merger, over time, and province-name matching.
 
-The bundled crosswalk has two files (both in ``cchc_survey/official/data``):
+The bundled crosswalk (in ``cchc_survey/official/data``):
 
 ``provinces.csv``
     the 63 provinces and centrally-run cities that existed until 30/6/2025 (the units of every
@@ -10,38 +10,60 @@ The bundled crosswalk has two files (both in ``cchc_survey/official/data``):
 ``merger_2025.csv``
     the 34 provincial units formed by Nghị quyết 202/2025/QH15 (12/6/2025; in operation from
     1/7/2025): 11 units not merged and 23 merged units with their component old provinces
-    (11 + 52 = 63), with the source URL of every row. Thừa Thiên Huế has been the centrally-run
-    Thành phố Huế since 1/1/2025 (Nghị quyết 175/2024/QH15); it was not merged.
+    (11 + 52 = 63), with the source URL of every row (the resolution and the government's
+    merger-map data). ``kind_2025`` is the kind on 1/7/2025.
+``units_2025.csv``
+    the 34 units with their codes of QĐ 19/2025/QĐ-TTg (30/6/2025), the official name where it
+    differs ("Thủ đô Hà Nội"), and the old province whose territory holds the administrative
+    centre where the sources say it differs from the unit's name (Lào Cai, Bắc Ninh, Quảng Trị;
+    the others were not read).
+``kind_changes.csv``
+    dated changes of kind: Thừa Thiên Huế became the centrally-run Thành phố Huế on 1/1/2025
+    (Nghị quyết 175/2024/QH15); Đồng Nai became the centrally-run Thành phố Đồng Nai on
+    30/4/2026 (Nghị quyết 30/2026/QH16). So there were 6 centrally-run cities among the 34 units
+    from 1/7/2025, and 7 (with 27 provinces) from 30/4/2026 (:func:`kind_at`).
+``crosswalk.yaml``
+    the merger's dates (in force 1/7/2025) and the first result year of the new units (2025, an
+    assumption not yet confirmed by a published table).
 
 Matching folds a name to a key: NFC, ``đ`` -> ``d``, diacritics removed, lower case, the
-prefixes ``Tỉnh``, ``Thành phố``, ``TP.``, ``TP``, ``T.`` and the suffixes ``province`` /
+prefixes ``Thủ đô``, ``Tỉnh``, ``Thành phố``, ``TP.``, ``TP``, ``T.`` and the suffixes ``province`` /
 ``city`` removed, then every character that is not a letter or digit dropped (so ``Bà Rịa - Vũng
 Tàu``, ``Ba Ria-Vung Tau`` and ``BA RIA VUNG TAU`` are one key). Which unit a name means depends on
 the year: results for years up to 2024 are for the 63 old provinces, from 2025 on for the 34 new
-units (``era``).
+units (``era``, :func:`era_of_year`); a name at a *date* means the unit as it was that day
+(:func:`match_province_at`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputFileError, Problem
 from ..text import fold, nfc
+from .bundle import bundled_csv, bundled_yaml
 
 Era = Literal["old", "new"]
-#: First year whose official results are published for the 34 post-merger units.
-FIRST_NEW_YEAR = 2025
-MERGER_RESOLUTION = "Nghị quyết 202/2025/QH15 (12/6/2025)"
 
-_PREFIX = re.compile(r"^(?:(?:tinh|thanh pho|tp\.?|t\.)\s*)+")
+
+_CROSSWALK: dict[str, Any] = bundled_yaml("crosswalk.yaml")
+#: First year whose official results are for the 34 post-merger units (``crosswalk.yaml``; an
+#: assumption: no 2025 result had been published when the data were bundled).
+FIRST_NEW_YEAR: int = int(_CROSSWALK["first_new_result_year"]["value"])
+#: The day the 34 units came into being (Nghị quyết 202/2025/QH15).
+MERGER_IN_FORCE: dt.date = _CROSSWALK["merger"]["in_force"]
+MERGER_RESOLUTION = (f"{_CROSSWALK['merger']['resolution']} "
+                     f"({_CROSSWALK['merger']['adopted']:%d/%m/%Y})")
+
+_PREFIX = re.compile(r"^(?:(?:thu do|tinh|thanh pho|tp\.?|t\.)\s*)+")
 _SUFFIX = re.compile(r"\s*(province|city)$")
 _NONALNUM = re.compile(r"[^0-9a-z]+")
 
@@ -66,9 +88,7 @@ def province_key(name: str) -> str:
 
 
 def _data(name: str) -> pd.DataFrame:
-    with resources.files("cchc_survey.official").joinpath("data", name).open(encoding="utf-8") as f:
-        df = pd.read_csv(f, dtype=str, keep_default_na=False)
-    return df.apply(lambda s: s.str.normalize("NFC"))
+    return bundled_csv(name).apply(lambda s: s.str.normalize("NFC"))
 
 
 @lru_cache(maxsize=1)
@@ -128,8 +148,119 @@ def _keys() -> tuple[dict[str, str], dict[str, str]]:
 
 
 def era_of_year(year: int) -> Era:
-    """``"old"`` for results up to 2024 (63 provinces), ``"new"`` from 2025 (34 units)."""
+    """The units an official result *for* ``year`` refers to: ``"old"`` (63 provinces) up to 2024,
+    ``"new"`` (34 units) from :data:`FIRST_NEW_YEAR`.
+
+    >>> era_of_year(2024), era_of_year(2025)
+    ('old', 'new')
+    """
     return "new" if int(year) >= FIRST_NEW_YEAR else "old"
+
+
+def era_of_date(day: dt.date) -> Era:
+    """The units that existed on ``day``: the 34 units from 1/7/2025 (:data:`MERGER_IN_FORCE`).
+
+    >>> era_of_date(dt.date(2025, 6, 30)), era_of_date(dt.date(2025, 7, 1))
+    ('old', 'new')
+    """
+    return "new" if _as_date(day) >= MERGER_IN_FORCE else "old"
+
+
+def _as_date(day: dt.date | str) -> dt.date:
+    if isinstance(day, dt.datetime):
+        return day.date()
+    if isinstance(day, dt.date):
+        return day
+    return dt.date.fromisoformat(str(day))
+
+
+@lru_cache(maxsize=1)
+def units_2025() -> pd.DataFrame:
+    """The 34 units: ``province_2025, code_2025`` (QĐ 19/2025/QĐ-TTg), ``kind_2025`` (on
+    1/7/2025), ``admin_centre_in`` (old province holding the administrative centre, where the
+    sources say; else ``""``), ``official_name``, ``code_source_url``, ``centre_source_url``,
+    ``note``. Codes are text (``"01"``)."""
+    return _data("units_2025.csv")
+
+
+@lru_cache(maxsize=1)
+def kind_changes() -> pd.DataFrame:
+    """Dated changes of a unit's kind: ``unit, era, kind_before, kind_after, name_after,
+    in_force`` (a date), ``resolution, source_url, note``."""
+    df = _data("kind_changes.csv")
+    return df.assign(in_force=pd.to_datetime(df["in_force"]).dt.date)
+
+
+def kind_at(unit: str, day: dt.date | str) -> str:
+    """The kind (``tỉnh`` or ``thành phố``) of ``unit`` on ``day`` (any spelling; the unit is
+    looked up among the units that existed that day).
+
+    >>> kind_at("Đồng Nai", "2026-04-29"), kind_at("Đồng Nai", "2026-04-30")
+    ('tỉnh', 'thành phố')
+    """
+    hit = match_province_at(unit, day)
+    if hit is None:
+        raise UnmatchedProvinceError([Problem("crosswalk", f"province {unit!r}",
+                                              f"is not a provincial unit on {_as_date(day):%d/%m/%Y}",
+                                              fix="check the spelling and the date")])
+    return hit.kind
+
+
+@dataclass(frozen=True)
+class ProvinceAt:
+    """A provincial unit as it was on one day.
+
+    Attributes:
+        name: the canonical name (one of the 63 before 1/7/2025, of the 34 from then).
+        era: ``old`` or ``new``.
+        day: the day asked about.
+        kind: ``tỉnh`` or ``thành phố`` on that day.
+        code: the QĐ 19/2025/QĐ-TTg code (new units only; ``""`` before 1/7/2025: the old codes
+            are not bundled).
+        province_2025: the unit it belongs to from 1/7/2025.
+        official_name: the official name where it differs from the common one (``Thủ đô Hà Nội``,
+            ``Thành phố Đồng Nai`` from 30/4/2026), else ``""``.
+    """
+
+    name: str
+    era: Era
+    day: dt.date
+    kind: str
+    code: str
+    province_2025: str
+    official_name: str
+
+
+def match_province_at(name: str, day: dt.date | str) -> ProvinceAt | None:
+    """Match ``name`` (any spelling) among the units that existed on ``day``; None if no match.
+
+    Before 1/7/2025 a name means one of the 63 old provinces (``Hải Dương``); from then one of the
+    34 units, and an old name of a merged province no longer matches (use :func:`match_provinces`
+    for the reason and the suggestion). Kinds follow the dated changes (:func:`kind_changes`).
+
+    >>> hit = match_province_at("Thủ đô Hà Nội", "2026-05-01")
+    >>> hit.name, hit.kind, hit.code
+    ('Hà Nội', 'thành phố', '01')
+    """
+    d = _as_date(day)
+    era = era_of_date(d)
+    canon = match_province(name, era=era)
+    if canon is None:
+        return None
+    if era == "old":
+        row = provinces().set_index("province").loc[canon]
+        kind, code, p2025, official = str(row["kind"]), "", str(row["province_2025"]), ""
+    else:
+        row = units_2025().set_index("province_2025").loc[canon]
+        kind, code, p2025 = str(row["kind_2025"]), str(row["code_2025"]), canon
+        official = str(row["official_name"])
+    ch = kind_changes()
+    done = ch[(ch["unit"] == canon) & (ch["era"] == era) & (ch["in_force"] <= d)]
+    if len(done):
+        last = done.sort_values("in_force").iloc[-1]
+        kind, official = str(last["kind_after"]), str(last["name_after"])
+    return ProvinceAt(name=canon, era=era, day=d, kind=kind, code=code, province_2025=p2025,
+                      official_name=official)
 
 
 def match_province(name: str, era: Era = "old") -> str | None:
@@ -209,7 +340,8 @@ def match_provinces(names: pd.Series | list[str], years: pd.Series | list[int] |
     old_keys, new_keys = list(old), list(new)
     for i in np.flatnonzero(status != "matched"):
         if stale[i]:
-            suggestion[i] = (f"{p_old.iloc[i]} was merged into {to_new[p_old.iloc[i]]} on 1/7/2025; "
+            suggestion[i] = (f"{p_old.iloc[i]} was merged into {to_new[p_old.iloc[i]]} on "
+                             f"{MERGER_IN_FORCE.day}/{MERGER_IN_FORCE.month}/{MERGER_IN_FORCE.year}; "
                              f"use {to_new[p_old.iloc[i]]} for {MERGER_RESOLUTION} units")
         elif is_new[i]:
             suggestion[i] = _suggest(keys.iloc[i], new_keys, new)

@@ -778,6 +778,9 @@ def comparable_rows(comp: pd.DataFrame) -> np.ndarray:
 
 
 def _league_flag(league: pd.DataFrame) -> np.ndarray:
+    """Units the league table did not rank (its own ``ranked`` column decides)."""
+    if "ranked" in league:
+        return ~league["ranked"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     if "flagged" in league:
         return league["flagged"].astype("boolean").fillna(False).to_numpy(dtype=bool)
     return unreliable(league)

@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import InputFileError, Problem
+from ..errors import InputFileError, Problem, advice
 from ..limesurvey.exports.base import RawExport
 from ..pseudonym import load_secret, pseudonymise_series
 from ..structure import Column, Layout
@@ -411,7 +411,9 @@ def report(result: TidyResult, path: str, on_error: OnError) -> None:
             problems.append(Problem(
                 path, f"row {row}, column {r['column']}" if row is not None
                 else f"column {r['column']}", f"{r['message']} (value {r['value']!r})",
-                "correct the file or read it with on_error='warn' and check result.failures",
+                advice(python="correct the file or read it with on_error='warn' and check "
+                       "result.failures",
+                       cli="correct the file, or add --warn to go on and list every failure"),
                 line=int(row) if row is not None else None))
         raise ExportValidationError(
             problems, f"{name}: {len(errors)} problem(s) with rows or values read against "

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InputFileError, Problem
+from ..errors import InputFileError, Problem, advice
 from ..instrument.model import Instrument
 from ..instrument.structure import codebook_from_instrument
 from ..limesurvey.exports import read_raw
@@ -36,9 +36,9 @@ def resolve_codebook(instrument: Instrument | None = None, *, lss: str | Path | 
         return read_lss(_path(lss))
     raise InputFileError([Problem("(arguments)", "instrument", "neither an instrument nor a "
                                   ".lss/codebook was given",
-                                  "give --instrument survey.yaml or --lss survey.lss on the "
-                                  "command line (instrument=load_instrument(...) or "
-                                  "lss='survey.lss' in Python)")],
+                                  advice(python="pass instrument=load_instrument(...) or "
+                                         "lss='survey.lss'",
+                                         cli="give --instrument x.yaml or --lss survey.lss"))],
                          summary="nothing to map the export's columns to")
 
 

@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ..shapes import FAILURES, failure_table
 from ..structure import Column, plain
 from ..structure.limesurvey import NA_LABEL, NUMERIC_CODING, STATA_CODING, ls_text
 from .dates import Engine, parse_dates
@@ -36,7 +37,7 @@ Coding = Literal["codes", "labels", "numeric", "spss", "stata", "convertyn"]
 """How an export's answers are written: LimeSurvey's codes, ``long`` labels, R numbers
 (``numeric``: an unticked box 0, NULL empty), SPSS ``.dat`` numbers (``spss``: the same, but an
 unticked box and NULL are both empty), Stata numbers, or the "convert Y/N" option's values."""
-FAILURE_COLUMNS = ["column", "check", "value", "row", "severity", "message"]
+FAILURE_COLUMNS = FAILURES.names
 REASON_COLUMNS = ["response_id", "item", "code", "reason"]
 EXCEL_ERRORS = ("#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NULL!")
 
@@ -60,9 +61,8 @@ class Failures:
             self.add(column, check, v, r, severity, message)
 
     def frame(self) -> pd.DataFrame:
-        f = pd.DataFrame(self.rows, columns=FAILURE_COLUMNS)
-        return f.astype({"column": "string", "check": "string", "severity": "string",
-                         "message": "string"})
+        """The failures as the package's one failure-table shape (:data:`cchc_survey.shapes.FAILURES`)."""
+        return failure_table(FAILURES, self.rows)
 
 
 # --------------------------------------------------------------------------------------------

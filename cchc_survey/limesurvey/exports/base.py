@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ...errors import InputFileError, Problem
+from ...errors import InputFileError, Problem, advice
 
 Coding = Literal["codes", "labels", "numeric", "stata"]
 """How answer values are written.
@@ -142,8 +142,11 @@ def decode_text(raw: bytes, path: str | Path, encoding: str | None = None) -> tu
             path, f"line {line}, byte {exc.start}",
             f"the bytes are not valid {enc} (byte 0x{body[exc.start]:02x}); the file was saved "
             "in another encoding and does not say which",
-            "say the encoding, e.g. encoding='cp1258' (Excel 'CSV' on Vietnamese Windows) or "
-            "encoding='utf-16'; or save it again as 'CSV UTF-8'.", line=line) from None
+            advice(python="say the encoding, e.g. encoding='cp1258' (Excel 'CSV' on "
+                          "Vietnamese Windows) or encoding='utf-16'; or save it again as 'CSV UTF-8'.",
+                   cli="give the encoding, e.g. --encoding cp1258 (Excel 'CSV' on Vietnamese "
+                       "Windows) or --encoding utf-16; or save it again as 'CSV UTF-8'."),
+            line=line) from None
     except LookupError:
         raise read_error(path, "encoding", f"unknown encoding {enc!r}",
                          "use a Python codec name such as 'utf-8', 'utf-16' or 'cp1258'.") from None

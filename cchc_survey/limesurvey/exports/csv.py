@@ -294,10 +294,10 @@ def read_csv_export(path: str | Path, *, encoding: str | None = None,
         fmt: the format name recorded (``csv`` or ``r`` for the R data file).
 
     Example:
-        >>> raw = read_csv_export("tests/fixtures/limesurvey/exports/rpc/"
-        ...                       "export_responses__csv_code_short.csv")  # doctest: +SKIP
-        >>> raw.columns[:3]
-        ['id', 'submitdate', 'lastpage']
+        >>> from cchc_survey import bundled_example
+        >>> raw = read_csv_export(bundled_example("par_survey"))
+        >>> raw.columns[:3], len(raw.columns)
+        (['id', 'submitdate', 'lastpage'], 54)
     """
     blob = Path(path).read_bytes() if raw is None else raw
     # the digest in a thread while the file is parsed (hashlib releases the GIL on large data)
