@@ -152,7 +152,8 @@ COMPARISON = Shape("official comparison", _cols(
     ("difference_ci_low", "float64", ""), ("difference_ci_high", "float64", ""),
     ("significant", "boolean", ""), ("difference_method", "str", ""),
     ("official_coverage", "str", "how full the official table of that year is"),
-    ("official_coverage_vi", "str", ""), ("rank_if_official", "Int64", ""), ("rank_best", "Int64", ""), ("rank_worst", "Int64", ""),
+    ("official_coverage_vi", "str", ""), ("rank_if_official", "Int64", ""),
+    ("rank_best", "Int64", ""), ("rank_worst", "Int64", ""),
     ("rank_among", "Int64", ""), ("rank_note", "str", ""), ("group", "str", ""),
     ("group_basis", "str", ""),
 ), "One row per official component compared (cchc_survey.compare_official).")
