@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cchc_survey import find_project, init_project, open_project
+from cchc_survey import QUESTIONNAIRES, find_project, init_project, open_project
 from cchc_survey.cli import app
 from cchc_survey.project import PROJECT_FILE, ProjectError, read_project
 
@@ -24,8 +24,9 @@ def test_init_makes_the_folders_copies_and_project_file(tmp_path: Path, monkeypa
     assert sorted(p.name for p in root.iterdir()) == [
         ".gitignore", PROJECT_FILE, "data", "notebooks", "questionnaires", "reports"]
     assert sorted(p.name for p in (root / "data").iterdir()) == ["processed", "raw"]
-    assert len(list((root / "questionnaires").glob("*.yaml"))) == 4
-    assert len(list((root / "questionnaires").glob("*.lss"))) == 4
+    bundled = sorted(p.name for p in QUESTIONNAIRES.glob("*.yaml"))
+    assert sorted(p.name for p in (root / "questionnaires").glob("*.yaml")) == bundled
+    assert len(list((root / "questionnaires").glob("*.lss"))) == len(bundled) == 5
     assert [p.name[:2] for p in sorted((root / "notebooks").glob("*.ipynb"))] == ["01", "02", "03", "04"]
     proj = read_project(root)
     assert (proj.unit, proj.province, proj.period) == ("Sở Nội vụ tỉnh Quảng Ninh", "Quảng Ninh",

@@ -87,13 +87,14 @@ def test_init_then_demo_from_the_wheel_in_an_empty_folder(venv: Path, tmp_path: 
     r = _run(venv, tmp_path, "cchc-survey", "init", "p", "--unit", "Sở Nội vụ tỉnh Thử",
              "--province", "Hà Nội")
     assert r.returncode == 0, r.stderr
-    assert "questionnaires/ (4 phiếu)" in r.stdout
+    assert "questionnaires/ (5 bảng hỏi)" in r.stdout
     p = tmp_path / "p"
     assert sorted(x.name for x in (p / "questionnaires").glob("*.yaml")) == [
-        "papi_mirror.yaml", "par_survey.yaml", "sipas_2023.yaml", "sipas_one_stop.yaml"]
+        "dvc_dossier_rating.yaml", "papi_mirror.yaml", "par_survey.yaml", "sipas_2023.yaml",
+        "sipas_one_stop.yaml"]
     r = _run(venv, p, "cchc-survey", "demo")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "4 instruments from" in r.stdout and "Traceback" not in r.stderr
+    assert "5 instruments from" in r.stdout and "Traceback" not in r.stderr
     for iid in ("sipas_one_stop", "sipas_2023", "papi_mirror", "par_survey"):
         assert (p / "data" / "processed" / "demo" / iid / "scores.csv").is_file()
     for f in ("bao_cao.xlsx", "bao_cao.html", "bao_cao.docx"):

@@ -48,7 +48,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "warning": ("Chú ý (warning):", "Warning:"),
     "written": ("đã ghi: {path}", "written: {path}"),
     # project and init
-    "init.done": ("Đã tạo dự án {root}: questionnaires/ ({n} phiếu), data/raw/, data/processed/, "
+    "init.done": ("Đã tạo dự án {root}: questionnaires/ ({n} bảng hỏi), data/raw/, data/processed/, "
                   "notebooks/, reports/ và tệp dự án {file}.",
                   "Project {root} made: questionnaires/ ({n} instruments), data/raw/, "
                   "data/processed/, notebooks/, reports/ and the project file {file}."),
