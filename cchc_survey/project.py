@@ -244,7 +244,7 @@ def init_project(folder: str | Path, *, unit: str = "", parent: str = "", provin
         >>> sorted(x.name for x in p.root.iterdir())  # doctest: +NORMALIZE_WHITESPACE
         ['.gitignore', 'cchc_survey.toml', 'data', 'notebooks', 'questionnaires', 'reports']
         >>> sorted(p.instruments())
-        ['papi_mirror', 'par_survey', 'sipas_2023', 'sipas_one_stop']
+        ['dvc_dossier_rating', 'papi_mirror', 'par_survey', 'sipas_2023', 'sipas_one_stop']
     """
     root = Path(folder)
     if (root / PROJECT_FILE).exists():

@@ -3,7 +3,7 @@ import -> report -> official compare, each step reading what the one before wrot
 
 The replay server answers with the exchanges recorded from a real LimeSurvey 6 (survey 385924, a
 survey our instruments never built), so the report works from the survey's own structure
-(``--lss``) through ``instrument from-lss``.
+(``--lss``), then from the instrument ``instrument from-lss`` writes and the analyst fills in.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from replay_server import FIXTURES, PASSWORD, USERNAME, ReplayServer
 from typer.testing import CliRunner
 
@@ -23,10 +24,40 @@ runner = CliRunner()
 LSS = FIXTURES / "survey.lss"
 
 
-def _has_from_lss() -> bool:
-    import cchc_survey.instrument as instrument
+def _analyst_fills_in(path: Path) -> None:
+    """What the analyst writes where the generated instrument says TO FILL IN: the index this
+    survey mirrors (SIPAS, its total declared as the official counterpart), two elements of four
+    criteria, the satisfied score of the answer scale, and which item mirrors which criterion."""
+    d = yaml.safe_load(path.read_text("utf-8"))
+    m = d["methodology"]
+    m["index"] = "SIPAS"
+    m["source"] = "Cách tính của đơn vị: tỷ lệ hài lòng trung bình các tiêu chí (chưa kiểm chứng)."
 
-    return hasattr(instrument, "instrument_from_lss")
+    def lab(vi: str, en: str) -> dict[str, str]:
+        return {"vi": vi, "en": en}
+
+    def element(q: str, vi: str, en: str) -> dict[str, object]:
+        return {"id": q, "level": "element", "label": lab(vi, en), "range": [0, 100],
+                "children": [{"id": f"{q}{i}", "level": "criterion",
+                              "label": lab(f"{vi} {i}", f"{en} {i}")} for i in range(1, 5)]}
+
+    m["components"] = [{"id": "SIPAS", "level": "index", "label": lab("Chỉ số hài lòng", "Index"),
+                        "range": [0, 100], "official": {"component": "total"},
+                        "children": [element("TC", "Tiếp cận", "Access"),
+                                     element("CC", "Công chức", "Civil servants")]}]
+    m["scores"] = {"satisfied": {"method": "indicator", "value": 100, "verified": False,
+                                 "source": "tỷ lệ % câu trả lời mức 4 và 5"}}
+    m["score_by_scale"] = {"tc": "satisfied"}
+    m["aggregation"]["variants"][0]["rules"] = {
+        level: {"combine": "mean"} for level in ("criterion", "element", "index")}
+    d["scales"]["tc"]["satisfied"] = {"codes": [4, 5], "verified": False,
+                                      "source": "thực tiễn địa phương"}
+    for g in d["groups"]:
+        for q in g["questions"]:
+            if q["code"] in ("TC", "CC"):
+                for i, sq in enumerate(q["subquestions"], start=1):
+                    sq["mirrors"] = [f"{q['code']}{i}"]
+    path.write_text(yaml.safe_dump(d, allow_unicode=True, sort_keys=False), "utf-8")
 
 
 @pytest.fixture
@@ -37,7 +68,7 @@ def server() -> Iterator[ReplayServer]:
 
 def test_pull_import_report_compare_from_the_command_line(server: ReplayServer, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    proj = init_project(tmp_path / "p", unit="Sở Ngoại vụ tỉnh Thử", province="Hà Nội",
+    proj = init_project(tmp_path / "p", unit="Sở Ngoại vụ tỉnh Thử", province="Quảng Ninh",
                         limesurvey_url=server.url)  # the server's address from the project file
     monkeypatch.chdir(proj.root)
     env = {"CCHC_LS_USER": USERNAME, "CCHC_LS_PASSWORD": PASSWORD, "CCHC_LS_URL": "",
@@ -56,25 +87,34 @@ def test_pull_import_report_compare_from_the_command_line(server: ReplayServer, 
         assert r.exit_code == 0, r.output
     assert (proj.processed / "385924" / "responses.parquet").is_file()
 
-    # 3. report the processed survey by its name, from the survey's own structure
+    # 3. report the processed survey by its name, from the survey's own structure alone
     r = runner.invoke(app, ["report", "385924", "--lss", str(LSS)], env=env)
-    if not _has_from_lss():
-        # `instrument from-lss` is not in this version yet: the report says how to make the
-        # instrument, in command-line words, and stops there
-        assert r.exit_code == 1 and "cchc-survey instrument from-lss" in r.stderr, r.output
-        pytest.xfail("report --lss alone needs `instrument from-lss` (engineer structure)")
     assert r.exit_code == 0, r.output
     assert "60 phiếu đọc được" in r.stdout
     out = proj.reports / "385924"
-    for f in ("bao_cao.xlsx", "bao_cao.html", "bao_cao.docx"):
+    for f in ("bao_cao.xlsx", "bao_cao.html", "bao_cao.docx", "scores.csv"):
         assert (out / f).is_file()
-    table = out / "scores.csv"  # every score, in the score-table shape
 
-    # 4. official compare reads the table report wrote; the province is the project's
-    r = runner.invoke(app, ["official", "compare", str(table), "--out", str(tmp_path / "cmp.csv")],
-                      env=env)
-    assert r.exit_code == 0, r.output  # reads what report writes (engineer "official")
-    assert (tmp_path / "cmp.csv").stat().st_size > 0
+    # 4. the instrument of that survey, filled in by the analyst, then the report again
+    inst = proj.root / "questionnaires" / "so_ngoai_vu.yaml"
+    r = runner.invoke(app, ["instrument", "from-lss", str(LSS), "--out", str(inst)], env=env)
+    assert r.exit_code == 0, r.output
+    assert "TO FILL IN" in inst.read_text("utf-8")
+    _analyst_fills_in(inst)
+    r = runner.invoke(app, ["report", "385924", "--instrument", str(inst)], env=env)
+    assert r.exit_code == 0, r.output
+    scores = pd.read_csv(out / "scores.csv", encoding="utf-8-sig", keep_default_na=False)
+    assert {"SIPAS", "TC", "CC", "TC1"} <= set(scores["code"])
+
+    # 5. official compare reads the table report wrote; the province is the project's, the
+    # mapping to the official component the instrument's
+    r = runner.invoke(app, ["official", "compare", str(out / "scores.csv"), "--instrument",
+                            str(inst), "--out", str(tmp_path / "cmp.csv")], env=env)
+    assert r.exit_code == 0, r.output
+    cmp = pd.read_csv(tmp_path / "cmp.csv", encoding="utf-8-sig")
+    qn = cmp[cmp["official_province"] == "Quảng Ninh"]
+    assert set(qn["component"]) == {"total"} and {2022, 2023} <= set(qn["year"])
+    assert qn["official_value"].notna().all() and (qn["code"] == "SIPAS").all()
 
 
 def test_import_report_compare_with_a_bundled_instrument(tmp_path: Path,

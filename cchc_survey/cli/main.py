@@ -146,12 +146,9 @@ def _read_instrument(path: Path) -> Instrument:
 
 def _instrument_from_lss(lss: Path) -> Instrument:
     """The instrument written from a survey's own structure (``instrument from-lss``)."""
-    try:
-        from ..instrument import instrument_from_lss  # type: ignore[attr-defined]
-    except ImportError:
-        raise _Usage(t("report.lss_only", lss=lss)) from None
-    inst: Instrument = instrument_from_lss(lss)
-    return inst
+    from ..instrument import instrument_from_lss
+
+    return instrument_from_lss(lss)
 
 
 class _Usage(CchcSurveyError):

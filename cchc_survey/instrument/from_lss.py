@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -27,7 +28,7 @@ import yaml
 from ..structure import Codebook, Question, default_item_id, plain, question_type
 from ..structure.relevance import conditions
 from ..text import fold
-from .model import Filter
+from .model import Filter, Instrument
 from .structure import DEFAULT_DATE_FORMAT
 
 PROFILE_WORDS = ("gioi tinh", "tuoi", "nam sinh", "hoc van", "trinh do", "nghe nghiep",
@@ -269,4 +270,18 @@ def from_codebook(cb: Codebook, instrument_id: str = "", version: str = "",
     return to_yaml(data, source or cb.source, notes)
 
 
-__all__ = ["from_codebook", "instrument_data", "to_yaml"]
+
+
+def instrument_from_lss(lss: str | Path, instrument_id: str = "") -> Instrument:
+    """The instrument of a LimeSurvey survey structure file, loaded (what ``cchc-survey
+    instrument from-lss`` writes, without writing it): for a report straight from a ``.lss``."""
+    from ..limesurvey.lss import read_lss
+    from .load import parse_instrument
+
+    path = Path(lss)
+    cb = read_lss(path)
+    return parse_instrument(from_codebook(cb, instrument_id=instrument_id, source=path.name),
+                            str(path))
+
+
+__all__ = ["from_codebook", "instrument_data", "instrument_from_lss", "to_yaml"]

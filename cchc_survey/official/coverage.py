@@ -112,6 +112,7 @@ def years(table: pd.DataFrame) -> pd.DataFrame:
     (``total``) has a value for all of them. ``note`` says so in words.
 
     Example:
+        >>> from cchc_survey.official import bundled_official
         >>> y = years(bundled_official())
         >>> y.loc[y["year"] == 2024, ["index", "n_provinces", "of", "full"]].to_numpy().tolist()
         [['PAPI', 4, 61, False], ['PAR', 1, 63, False], ['SIPAS', 1, 63, False]]

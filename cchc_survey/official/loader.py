@@ -311,7 +311,7 @@ def official_ranks(index: str | None = None) -> pd.DataFrame:
 
     Example:
         >>> r = official_ranks("PAR")
-        >>> r.loc[(r["year"] == 2024) & (r["province_std"] == "Hà Nội"), "rank"].item()
+        >>> int(r.loc[(r["year"] == 2024) & (r["province_std"] == "Hà Nội"), "rank"].item())
         3
     """
     df = _ranks().copy()
